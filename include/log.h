@@ -1,0 +1,23 @@
+/*
+ * log: one-line log messages to stderr.
+ *
+ * Under systemd (JOURNAL_STREAM set) lines carry sd-daemon priority prefixes
+ * ("<6>") and no timestamp; otherwise a local timestamp and a level word.
+ * fatal() is for start-up only: it logs and exits 1.
+ */
+#ifndef VIPD_LOG_H
+#define VIPD_LOG_H
+
+#include <stdbool.h>
+
+void log_init(bool debug);
+bool log_debug_enabled(void);
+
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

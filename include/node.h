@@ -1,0 +1,3 @@
+#ifndef VIPD_NODE_H
+#define VIPD_NODE_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef VIPD_SENTINEL_H
+#define VIPD_SENTINEL_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef VIPD_VIP_H
+#define VIPD_VIP_H
+#endif

@@ -1,0 +1,2 @@
+/* addr: not yet written */
+typedef int vipd_addr_placeholder;

@@ -1,0 +1,2 @@
+/* config: not yet written */
+typedef int vipd_config_placeholder;

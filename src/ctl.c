@@ -1,0 +1,2 @@
+/* ctl: not yet written */
+typedef int vipd_ctl_placeholder;

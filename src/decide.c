@@ -1,0 +1,2 @@
+/* decide: not yet written */
+typedef int vipd_decide_placeholder;

@@ -1,0 +1,2 @@
+/* garp: not yet written */
+typedef int vipd_garp_placeholder;

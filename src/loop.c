@@ -1,0 +1,2 @@
+/* loop: not yet written */
+typedef int vipd_loop_placeholder;

@@ -1,0 +1,2 @@
+/* nlwatch: not yet written */
+typedef int vipd_nlwatch_placeholder;

@@ -1,0 +1,2 @@
+/* node: not yet written */
+typedef int vipd_node_placeholder;

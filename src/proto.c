@@ -1,0 +1,2 @@
+/* proto: not yet written */
+typedef int vipd_proto_placeholder;

@@ -1,0 +1,2 @@
+/* sentinel: not yet written */
+typedef int vipd_sentinel_placeholder;

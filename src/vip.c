@@ -1,0 +1,2 @@
+/* vip: not yet written */
+typedef int vipd_vip_placeholder;
