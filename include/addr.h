@@ -23,15 +23,25 @@ struct addr_ctx;
 struct addr_ctx *addr_open(void);	/* NULL on failure, errno set */
 void addr_close(struct addr_ctx *a);	/* NULL-safe */
 
+/* Ensure vip is on ifindex (ifname gives the label; NULL: none). Adding a
+ * VIP that is already there succeeds and refreshes its lifetimes. */
 int addr_add(struct addr_ctx *a, int ifindex, const char *ifname,
     const struct prefix *vip);
+/* Ensure vip (exact address and prefix length) is not on ifindex; an
+ * absent VIP is success. */
 int addr_del(struct addr_ctx *a, int ifindex, const struct prefix *vip);
 /* 1 if the VIP (exact address and prefix length) is on ifindex, 0 if not,
  * -errno on failure. */
 int addr_present(struct addr_ctx *a, int ifindex, const struct prefix *vip);
 
 /* Every address on every interface of this host (for "is this node the one
- * Sentinel names"). Fills up to `max`, returns the count or -errno. */
+ * Sentinel names"). Fills up to `max` entries (further addresses are not
+ * reported), returns the number filled or -errno. */
 int addr_list_local(struct addr_ctx *a, struct netaddr *out, size_t max);
+
+/* A libnl error code (either sign) as -errno: -NLE_PERM -> -EPERM,
+ * -NLE_EXIST -> -EEXIST, -NLE_NOADDR -> -EADDRNOTAVAIL, ...; codes that
+ * have no errno become -EIO. Shared with nlwatch. */
+int addr_nl_errno(int nlerr);
 
 #endif

@@ -1,12 +1,25 @@
 /*
- * loop: the event loop. One epoll instance, fd watchers and monotonic
- * millisecond timers (epoll_wait's timeout is the nearest deadline), signals
- * via signalfd registered as an ordinary fd. Single-threaded.
+ * loop: the event loop. One epoll instance (level-triggered), fd watchers
+ * and monotonic millisecond timers (epoll_wait's timeout is the nearest
+ * deadline), signals via signalfd registered as an ordinary fd.
+ * Single-threaded; loop_run() is not re-entrant.
  *
  * Watchers and timers are embedded in their owner's struct; the loop never
  * allocates them or frees them. Callbacks may add, remove or re-arm any
- * watcher or timer, including their own, and may free their owner after
- * removing its watchers and timers.
+ * watcher or timer, including their own and ones already due in the same
+ * iteration, and may free their owner after removing its watchers and
+ * timers: an io removed during a batch gets no further events from that
+ * batch, a cancelled timer does not fire.
+ *
+ * A struct loop_io must be zeroed (calloc/memset) before its first
+ * loop_io_add(); call loop_io_del() before close()ing its fd. A struct
+ * loop_timer must go through loop_timer_init() before first use.
+ *
+ * One iteration: wait, dispatch the fd events of the batch, then fire the
+ * timers that were due when the batch ended. A timer (re-)armed from a
+ * callback fires at the earliest in the next iteration, so a zero delay
+ * cannot starve the fds.
+ *
  * Functions return 0 or -errno.
  */
 #ifndef VIPD_LOOP_H
@@ -40,21 +53,28 @@ struct loop_timer {
 /* Milliseconds from CLOCK_MONOTONIC. */
 uint64_t loop_now(void);
 
-struct loop *loop_new(void);
-void loop_free(struct loop *l);		/* NULL-safe */
+struct loop *loop_new(void);		/* NULL (errno set) on failure */
+void loop_free(struct loop *l);		/* NULL-safe; not from a callback */
 
+/* `events` is an EPOLLIN/EPOLLOUT/... mask; EPOLLERR and EPOLLHUP are always
+ * reported (epoll(7)) and passed to the callback as received.
+ * loop_io_add on an active io: -EEXIST. loop_io_mod on an inactive one:
+ * -ENOENT. */
 int loop_io_add(struct loop *l, struct loop_io *io, int fd, uint32_t events,
     loop_io_cb cb, void *arg);
 int loop_io_mod(struct loop *l, struct loop_io *io, uint32_t events);
 void loop_io_del(struct loop *l, struct loop_io *io);	/* inactive: no-op */
 
 void loop_timer_init(struct loop_timer *t, loop_timer_cb cb, void *arg);
-/* (Re)arm to fire once `delay` ms from now / at absolute `when`. */
+/* (Re)arm to fire once `delay` ms from now / at absolute `when`. Timers with
+ * the same deadline fire in the order they were armed. */
 void loop_timer_arm(struct loop *l, struct loop_timer *t, uint64_t delay);
 void loop_timer_arm_at(struct loop *l, struct loop_timer *t, uint64_t when);
-void loop_timer_cancel(struct loop *l, struct loop_timer *t);
+void loop_timer_cancel(struct loop *l, struct loop_timer *t);	/* unarmed: no-op */
 
-/* Run until loop_stop(); returns 0, or -errno if epoll_wait fails. */
+/* Run until loop_stop(); returns 0 (after the iteration in which loop_stop
+ * was called has finished its callbacks), -EBUSY if already running, or
+ * -errno if epoll_wait fails. EINTR is not a failure. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
 

@@ -7,6 +7,7 @@
 #ifndef VIPD_PROTO_H
 #define VIPD_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,20 +16,35 @@
 
 struct redisReply;
 
-/* Reply to ROLE. "master", "slave" / "replica", "sentinel". For a replica the
- * master's address is filled in when it is an IP literal. */
+/* Reply to ROLE (reference A.5): "master" (MASTER), "slave" / "replica"
+ * (REPLICA), "sentinel" (OTHER). Shapes required, else -EINVAL:
+ *   ["master", <int offset>, <array of replicas>]
+ *   ["slave"|"replica", <str host>, <int port 1..65535>, <str state>,
+ *    <int offset>]
+ *   ["sentinel", <array of master names>]
+ * For a replica the master's address is filled in when it is an IP literal
+ * (family 0 for a hostname; the port is filled in either way). */
 struct role_info {
 	enum node_role role;
 	struct hostport master;		/* replica only; family 0 if unknown */
-	char link_state[16];		/* replica only: "connected", ... */
+	/* replica only, as reported, truncated: ROLE gives handshake |
+	 * connect | connecting | sync | connected, INFO gives up | down */
+	char link_state[16];
+	bool link_up;			/* replica: "connected" or "up" */
 };
 int proto_parse_role(const struct redisReply *r, struct role_info *out);
 
-/* "# Replication\r\nrole:master\r\n..." (INFO replication). */
+/* "# Replication\r\nrole:master\r\n..." (INFO replication). Lines end in
+ * \r\n or \n; unknown keys are ignored; reads role, master_host,
+ * master_port and master_link_status. No role line, an unknown role or a
+ * bad master_port: -EINVAL. */
 int proto_parse_info_role(const char *buf, size_t len, struct role_info *out);
 
-/* Reply to SENTINEL get-master-addr-by-name: 2-element array ip, port, or
- * nil when the name is unknown (returns 0 and *has_master = 0). */
+/* Reply to SENTINEL get-master-addr-by-name: 2-element array of bulk
+ * strings ip, port (1..65535, digits only), or nil when the name is unknown
+ * (returns 0 and *has_master = 0). A hostname instead of an IP (Sentinel's
+ * announce-hostnames) returns 0 with *has_master = 1 and family 0: it names
+ * a node, just not one we can compare with. Anything else: -EINVAL. */
 int proto_parse_master_addr(const struct redisReply *r, struct hostport *out,
     int *has_master);
 
@@ -52,25 +68,57 @@ enum sentinel_event_type {
 	SEV_SEND_SLAVEOF_NOONE,	/* +failover-state-send-slaveof-noone */
 	SEV_WAIT_PROMOTION,	/* +failover-state-wait-promotion */
 	SEV_FAILOVER_ABORT,	/* any -failover-abort-* */
+	SEV_VOTE_FOR_LEADER,	/* +vote-for-leader <runid> <epoch> */
 };
 
+/* Strings are NUL-terminated; bytes outside printable ASCII are replaced
+ * by '?' so they can be logged as they are. */
 struct sentinel_event {
 	enum sentinel_event_type type;
 	char name[64];			/* event channel as received, truncated */
-	char master_name[128];		/* the master it concerns, "" if none */
+	/* The master it concerns, "" if none: <name> of a master instance,
+	 * the name after "@" for other instances, +switch-master's first
+	 * token. A longer name makes the event malformed (never truncated,
+	 * so it cannot alias a configured name). */
+	char master_name[128];
 	/* %@ events: the instance the event is about */
-	char instance_type[16];		/* "master", "slave", "sentinel", "" */
+	char instance_type[16];		/* "master", "slave", "sentinel",
+					 * "replica", "unknown"; "" if none */
 	struct hostport instance;	/* family 0 if not an IP literal */
+	/* %@ events: that master's address (the instance itself for a master,
+	 * the address after "@" otherwise: for +promoted-slave and
+	 * +config-update-from the OLD master). Family 0 if not an IP. */
+	struct hostport master_addr;
 	/* +switch-master: old and new address */
 	struct hostport old_master, new_master;
-	uint64_t epoch;			/* +new-epoch */
+	uint64_t epoch;			/* +new-epoch, +vote-for-leader */
+	enum node_role reported_role;	/* +/-role-change: MASTER or REPLICA */
 };
 
-/* Parse channel + payload. Returns 0 (out filled; type SEV_OTHER for events
- * we do not track), -EINVAL for a malformed payload of a tracked event. */
+/* Parse channel + payload (reference A.1). The payload need not be NUL-
+ * terminated; nothing beyond plen is read. Returns 0 (out filled; type
+ * SEV_OTHER and only `name` set for events we do not track), -EINVAL for a
+ * malformed payload of a tracked event (out->type and name are still set).
+ * Tracked payloads:
+ *   %@ = <type> <name> <ip> <port>[ @ <master> <mip> <mport>]
+ *   +sdown -sdown -odown +reboot +try-failover +elected-leader
+ *   +selected-slave +failover-state-send-slaveof-noone
+ *   +failover-state-wait-promotion +promoted-slave +convert-to-slave
+ *   +config-update-from +failover-end +failover-end-for-timeout
+ *   -failover-abort-*: %@
+ *   +odown: %@ #quorum <n>/<q>
+ *   +role-change -role-change: %@ new reported role is master|slave
+ *   +switch-master: <name> <oldip> <oldport> <newip> <newport>
+ *   +new-epoch: <epoch>
+ *   +vote-for-leader: <runid> <epoch>
+ *   +tilt: #tilt mode entered      -tilt: #tilt mode exited
+ * Tokens are separated by single spaces; ports are 1..65535. */
 int proto_parse_event(const char *channel, size_t chlen,
     const char *payload, size_t plen, struct sentinel_event *out);
 
+/* Canonical name: the channel ("+switch-master"), except "role-change" for
+ * both +/-role-change, "-failover-abort" for all aborts, "other", and
+ * "unknown" for a value outside the enum. */
 const char *sentinel_event_type_name(enum sentinel_event_type t);
 
 #endif

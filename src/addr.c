@@ -1,2 +1,274 @@
-/* addr: not yet written */
-typedef int vipd_addr_placeholder;
+/* addr: add, remove and look up VIPs with libnl-route-3 (see addr.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/if_addr.h>
+#include <net/if.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+
+#include "addr.h"
+#include "log.h"
+
+/* ip(8) and the kernel's IFA_CACHEINFO use 0xffffffff for "forever". */
+#define LIFETIME_FOREVER	0xffffffffU
+
+struct addr_ctx {
+	struct nl_sock *sk;
+};
+
+int
+addr_nl_errno(int nlerr)
+{
+	/* The reverse of libnl's lib/error.c nl_syserr2nlerr() (reference
+	 * C.1); codes without a kernel origin become EIO. */
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_SUCCESS:	return 0;
+	case NLE_INTR:		return -EINTR;
+	case NLE_BAD_SOCK:	return -EBADF;
+	case NLE_AGAIN:		return -EAGAIN;
+	case NLE_NOMEM:		return -ENOMEM;
+	case NLE_EXIST:		return -EEXIST;
+	case NLE_INVAL:		return -EINVAL;
+	case NLE_RANGE:		return -ERANGE;
+	case NLE_MSGSIZE:	return -EMSGSIZE;
+	case NLE_OPNOTSUPP:	return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:	return -EAFNOSUPPORT;
+	case NLE_OBJ_NOTFOUND:	return -ENOENT;
+	case NLE_NOATTR:	return -ENOENT;
+	case NLE_MISSING_ATTR:	return -EINVAL;
+	case NLE_AF_MISMATCH:	return -EINVAL;
+	case NLE_BUSY:		return -EBUSY;
+	case NLE_PROTO_MISMATCH: return -EPROTONOSUPPORT;
+	case NLE_NOACCESS:	return -EACCES;
+	case NLE_PERM:		return -EPERM;
+	case NLE_NODEV:		return -ENODEV;
+	case NLE_NOADDR:	return -EADDRNOTAVAIL;
+	case NLE_MSG_TRUNC:	return -EMSGSIZE;
+	case NLE_IMMUTABLE:	return -EPERM;
+	default:		return -EIO;
+	}
+}
+
+struct addr_ctx *
+addr_open(void)
+{
+	struct addr_ctx *a;
+	int ret;
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->sk = nl_socket_alloc();
+	if (!a->sk) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = nl_connect(a->sk, NETLINK_ROUTE);
+	if (ret < 0) {
+		ret = addr_nl_errno(ret);
+		goto out;
+	}
+	return a;
+out:
+	addr_close(a);
+	errno = -ret;
+	return NULL;
+}
+
+void
+addr_close(struct addr_ctx *a)
+{
+	if (!a)
+		return;
+	nl_socket_free(a->sk);	/* NULL-safe, closes the socket */
+	free(a);
+}
+
+/* An rtnl_addr naming exactly vip on ifindex; NULL on allocation failure. */
+static struct rtnl_addr *
+build(int ifindex, const struct prefix *vip)
+{
+	struct rtnl_addr *ra;
+	struct nl_addr *local;
+
+	ra = rtnl_addr_alloc();
+	local = nl_addr_build(vip->addr.family, &vip->addr.u,
+	    netaddr_len(&vip->addr));
+	if (!ra || !local)
+		goto fail;
+	rtnl_addr_set_ifindex(ra, ifindex);
+	rtnl_addr_set_family(ra, vip->addr.family);
+	if (rtnl_addr_set_local(ra, local) < 0)
+		goto fail;
+	/* set_local() copies the nl_addr's own prefix length (reference
+	 * C.1), so the configured one must be set after it. */
+	rtnl_addr_set_prefixlen(ra, (int)vip->len);
+	nl_addr_put(local);
+	return ra;
+fail:
+	nl_addr_put(local);
+	rtnl_addr_put(ra);
+	return NULL;
+}
+
+static bool
+valid_vip(const struct prefix *vip)
+{
+	if (vip->addr.family == AF_INET)
+		return vip->len >= 1 && vip->len <= 32;
+	if (vip->addr.family == AF_INET6)
+		return vip->len >= 1 && vip->len <= 128;
+	return false;
+}
+
+int
+addr_add(struct addr_ctx *a, int ifindex, const char *ifname,
+    const struct prefix *vip)
+{
+	char label[IFNAMSIZ], buf[NETADDR_STRLEN];
+	struct rtnl_addr *ra;
+	int ret;
+
+	if (!valid_vip(vip) || ifindex <= 0)
+		return -EINVAL;
+	ra = build(ifindex, vip);
+	if (!ra)
+		return -ENOMEM;
+	/* The label only marks the VIP in `ip addr`; the kernel refuses
+	 * labels of IFNAMSIZ or more (reference C.2), so long names go
+	 * without one. IPv6 addresses have no labels. */
+	if (vip->addr.family == AF_INET && ifname &&
+	    (size_t)snprintf(label, sizeof(label), "%s:vip", ifname) <
+	    sizeof(label))
+		rtnl_addr_set_label(ra, label);
+	/* Preferred lifetime 0 marks the address deprecated: the kernel
+	 * still answers on it but does not choose it as the source of the
+	 * node's own connections (RFC 6724 rule 3 for IPv6). */
+	rtnl_addr_set_valid_lifetime(ra, LIFETIME_FOREVER);
+	rtnl_addr_set_preferred_lifetime(ra, 0);
+	/* No DAD: during a failover the old holder may still answer for a
+	 * moment, and a VIP stuck "tentative" or "dadfailed" is unusable. */
+	if (vip->addr.family == AF_INET6)
+		rtnl_addr_set_flags(ra, IFA_F_NODAD);
+	/* NLM_F_REPLACE makes a repeated add succeed and refresh the
+	 * lifetimes; without it the kernel says EEXIST (reference C.2). */
+	ret = rtnl_addr_add(a->sk, ra, NLM_F_REPLACE);
+	if (ret == -NLE_EXIST)
+		ret = 0;
+	if (ret < 0)
+		log_debug("addr: add %s ifindex %d: %s",
+		    prefix_fmt(vip, buf, sizeof(buf)), ifindex,
+		    nl_geterror(ret));
+	rtnl_addr_put(ra);
+	return addr_nl_errno(ret);
+}
+
+int
+addr_del(struct addr_ctx *a, int ifindex, const struct prefix *vip)
+{
+	char buf[NETADDR_STRLEN];
+	struct rtnl_addr *ra;
+	int ret;
+
+	if (!valid_vip(vip) || ifindex <= 0)
+		return -EINVAL;
+	ra = build(ifindex, vip);
+	if (!ra)
+		return -ENOMEM;
+	/* No label: the kernel would then match on it too, and a VIP that
+	 * someone re-added by hand without it would stay. Local address and
+	 * prefix length are both matched (reference C.2: a wrong prefix
+	 * length deletes nothing), so this never takes the primary. */
+	ret = rtnl_addr_delete(a->sk, ra, 0);
+	if (ret == -NLE_NOADDR)
+		ret = 0;
+	if (ret < 0)
+		log_debug("addr: del %s ifindex %d: %s",
+		    prefix_fmt(vip, buf, sizeof(buf)), ifindex,
+		    nl_geterror(ret));
+	rtnl_addr_put(ra);
+	return addr_nl_errno(ret);
+}
+
+/* Copy an rtnl_addr's local address; false for families we do not use. */
+static bool
+local_of(struct rtnl_addr *ra, struct netaddr *out)
+{
+	struct nl_addr *l = rtnl_addr_get_local(ra);
+	int family;
+
+	if (!l)
+		return false;
+	family = nl_addr_get_family(l);
+	memset(out, 0, sizeof(*out));
+	out->family = family;
+	if ((family != AF_INET && family != AF_INET6) ||
+	    nl_addr_get_len(l) != netaddr_len(out))
+		return false;
+	memcpy(&out->u, nl_addr_get_binary_addr(l), netaddr_len(out));
+	return true;
+}
+
+/* One RTM_GETADDR dump of every address of every interface. */
+static int
+dump(struct addr_ctx *a, struct nl_cache **cache)
+{
+	int ret = rtnl_addr_alloc_cache(a->sk, cache);
+
+	if (ret < 0) {
+		log_debug("addr: dump: %s", nl_geterror(ret));
+		*cache = NULL;
+	}
+	return addr_nl_errno(ret);
+}
+
+int
+addr_present(struct addr_ctx *a, int ifindex, const struct prefix *vip)
+{
+	struct nl_cache *cache;
+	struct nl_object *o;
+	struct netaddr l;
+	int ret;
+
+	ret = dump(a, &cache);
+	if (ret < 0)
+		return ret;
+	/* Compare bytes and prefix length ourselves: rtnl_addr_get() keys
+	 * on nl_addr_cmp(), whose prefix handling is easy to get wrong
+	 * (reference C.1, C.2). */
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *ra = (struct rtnl_addr *)o;
+
+		if (rtnl_addr_get_ifindex(ra) == ifindex &&
+		    rtnl_addr_get_prefixlen(ra) == (int)vip->len &&
+		    local_of(ra, &l) && netaddr_equal(&l, &vip->addr)) {
+			ret = 1;
+			break;
+		}
+	}
+	nl_cache_free(cache);
+	return ret;
+}
+
+int
+addr_list_local(struct addr_ctx *a, struct netaddr *out, size_t max)
+{
+	struct nl_cache *cache;
+	struct nl_object *o;
+	size_t n = 0;
+	int ret;
+
+	ret = dump(a, &cache);
+	if (ret < 0)
+		return ret;
+	for (o = nl_cache_get_first(cache); o && n < max;
+	    o = nl_cache_get_next(o)) {
+		if (local_of((struct rtnl_addr *)o, &out[n]))
+			n++;
+	}
+	nl_cache_free(cache);
+	return (int)n;
+}

@@ -1,9 +1,210 @@
-/* daemon: not yet written */
+/* daemon: the running vipd (see daemon.h). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "ctl.h"
 #include "daemon.h"
+#include "log.h"
+#include "loop.h"
+#include "nlwatch.h"
+#include "vip.h"
+
+struct daemon {
+	struct vipd_config *cfg;
+	struct vip_env env;
+	struct vip **vips;
+	size_t n_vips;
+	struct nlwatch *nl;
+	struct ctl_server *ctl;
+	int sigfd;
+	struct loop_io sigio;
+};
+
+/* CAP_NET_ADMIN (12) to add addresses, CAP_NET_RAW (13) for gratuitous
+ * ARP. Checking up front gives one clear message instead of a failure at
+ * the first failover. */
+static int
+check_caps(void)
+{
+	unsigned long long eff = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;	/* cannot tell: let the first operation say */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	if (!(eff & (1ULL << 12)) || !(eff & (1ULL << 13))) {
+		log_err("vipd needs CAP_NET_ADMIN and CAP_NET_RAW (missing:%s%s)",
+		    eff & (1ULL << 12) ? "" : " CAP_NET_ADMIN",
+		    eff & (1ULL << 13) ? "" : " CAP_NET_RAW");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static void
+refresh_local_addrs(struct daemon *d)
+{
+	int n = addr_list_local(d->env.addr, d->env.local_addrs,
+	    VIP_MAX_LOCAL_ADDRS);
+
+	if (n < 0) {
+		log_warn("cannot list the host's addresses: %s", strerror(-n));
+		return;
+	}
+	d->env.n_local_addrs = (size_t)n;
+}
+
+static void
+on_netlink(void *arg, const struct nlwatch_event *ev)
+{
+	struct daemon *d = arg;
+
+	if (ev->kind == NLWATCH_ADDR_NEW || ev->kind == NLWATCH_ADDR_DEL ||
+	    ev->kind == NLWATCH_RESYNC)
+		refresh_local_addrs(d);
+	for (size_t i = 0; i < d->n_vips; i++)
+		vip_netlink(d->vips[i], ev);
+}
+
+static void
+on_signal(void *arg, uint32_t events)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_notice("received %s, releasing held VIPs and exiting",
+			    strsignal((int)si.ssi_signo));
+			loop_stop(d->env.loop);
+			break;
+		case SIGHUP:
+			log_notice("received SIGHUP: reload is not supported yet");
+			break;
+		}
+	}
+}
+
+static int
+ctl_status(void *arg, size_t idx, struct vip_status *out)
+{
+	struct daemon *d = arg;
+
+	if (idx >= d->n_vips)
+		return -ENOENT;
+	vip_get_status(d->vips[idx], out);
+	return 0;
+}
+
+static const struct ctl_ops ctl_ops = {
+	.status = ctl_status,
+};
+
+static int
+setup_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0)
+		return -errno;
+	/* A vipctl that goes away mid-reply must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	return loop_io_add(d->env.loop, &d->sigio, d->sigfd, EPOLLIN,
+	    on_signal, d);
+}
+
+static void
+daemon_free(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_vips; i++)
+		vip_free(d->vips[i]);
+	free(d->vips);
+	ctl_close(d->ctl);
+	nlwatch_close(d->nl);
+	if (d->sigfd >= 0) {
+		loop_io_del(d->env.loop, &d->sigio);
+		close(d->sigfd);
+	}
+	addr_close(d->env.addr);
+	loop_free(d->env.loop);
+	config_free(d->cfg);
+}
+
 int
 daemon_run(struct vipd_config *cfg, const char *path)
 {
-	(void)path;
-	config_free(cfg);
-	return -1;
+	struct daemon d = { .cfg = cfg, .sigfd = -1 };
+	int rc = -1;
+
+	if (check_caps() < 0)
+		goto out;
+	d.env.loop = loop_new();
+	d.env.addr = addr_open();
+	if (!d.env.loop || !d.env.addr) {
+		log_err("cannot set up: %s", strerror(errno));
+		goto out;
+	}
+	if ((rc = setup_signals(&d)) < 0) {
+		log_err("cannot set up signal handling: %s", strerror(-rc));
+		goto out;
+	}
+	rc = -1;
+	d.nl = nlwatch_open(d.env.loop, on_netlink, &d);
+	if (!d.nl) {
+		log_err("cannot watch netlink: %s", strerror(errno));
+		goto out;
+	}
+	d.ctl = ctl_open(d.env.loop, cfg->control_socket, &ctl_ops, &d);
+	if (!d.ctl) {
+		if (errno == EADDRINUSE) {
+			log_err("another vipd is serving %s", cfg->control_socket);
+			goto out;
+		}
+		log_warn("no control socket at %s: %s; running without it",
+		    cfg->control_socket, strerror(errno));
+	}
+	refresh_local_addrs(&d);
+	d.vips = calloc(cfg->n_vips, sizeof(*d.vips));
+	if (!d.vips)
+		goto out;
+	for (size_t i = 0; i < cfg->n_vips; i++) {
+		d.vips[i] = vip_new(&d.env, &cfg->vips[i]);
+		if (!d.vips[i]) {
+			log_err("vip %s: cannot start", cfg->vips[i].name);
+			goto out;
+		}
+		d.n_vips++;
+	}
+	log_notice("vipd %s started with %s: %zu VIP%s", PACKAGE_VERSION, path,
+	    cfg->n_vips, cfg->n_vips == 1 ? "" : "s");
+	rc = loop_run(d.env.loop);
+	if (rc < 0)
+		log_err("event loop failed: %s", strerror(-rc));
+	for (size_t i = 0; i < d.n_vips; i++)
+		vip_shutdown(d.vips[i]);
+	log_notice("vipd stopped");
+out:
+	daemon_free(&d);
+	return rc;
 }

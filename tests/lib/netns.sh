@@ -26,6 +26,7 @@ tap_done() { echo "1..$TAP_N"; [ "$TAP_FAILED" -eq 0 ]; }
 
 # Skip unless we can build namespaces.
 ns_require_root() {
+	[ -z "${VIPD_SKIP_NET:-}" ] || tap_skip_all "VIPD_SKIP_NET is set (integration tests already ran on this tree)"
 	[ "$(id -u)" -eq 0 ] || tap_skip_all "integration tests need root (network namespaces)"
 	command -v ip >/dev/null || tap_skip_all "iproute2 (ip) is not installed"
 	ip netns add "${NS_RUN}-probe" 2>/dev/null || tap_skip_all "cannot create network namespaces here"
@@ -86,6 +87,14 @@ ns_stop_pid() {
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	return 0
+}
+
+# Forget a PID we started that has already been killed and reaped (e.g. a
+# kill -9 in a test), so cleanup never signals a recycled PID.
+ns_forget_pid() {
+	local pid=$1 p keep=()
+	for p in "${NS_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+	NS_PIDS=("${keep[@]}")
 }
 
 ns_cleanup() {

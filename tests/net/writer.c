@@ -1,0 +1,289 @@
+/*
+ * writer: the "application" of the cluster integration test and the demo.
+ *
+ * It writes through one address (the VIP) the way a plain, non-Sentinel-aware
+ * client would: every interval it sends `SET seq:<n> <n>` for n = 1, 2, 3 ...,
+ * and retries the same n until it is acknowledged, so the acknowledged
+ * sequence has no holes and "every acknowledged write is on the new master"
+ * can be checked key by key. Connect and command timeouts are short; on any
+ * error the connection is thrown away and made again.
+ *
+ * Log (one line each, times are CLOCK_MONOTONIC milliseconds):
+ *   start <ms> <host>:<port>
+ *   connected <ms> <run_id> <bind>     after each (re)connect: which server
+ *                                      answered (INFO server run_id and
+ *                                      CONFIG GET bind, i.e. the node's ip)
+ *   ack <n> <ms>                       SET seq:<n> acknowledged with +OK
+ *   fail <n> <ms> <error>              connect or command failed (n is the
+ *                                      write that was pending)
+ *   stop <ms> acks=<a> fails=<f> connects=<c> max_gap_ms=<g>
+ * The summary line is also printed on stdout.
+ *
+ * hiredis 0.14.1 (reference/sentinel-and-libraries.md B.2): the connect
+ * timeout covers connect() only; the command timeout is SO_RCVTIMEO set by
+ * redisSetTimeout and shows up as an EAGAIN I/O error, after which the
+ * context is dead and must be freed. IP literals only (blocking resolver).
+ *
+ * `writer -N` prints the current CLOCK_MONOTONIC time in ms and exits, so a
+ * test script can mark events on the same clock.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	/* EINTR from SIGTERM just ends the sleep early */
+	nanosleep(&ts, NULL);
+}
+
+static struct timeval ms_tv(long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	return tv;
+}
+
+struct writer {
+	const char *host;
+	int port;
+	long interval_ms;
+	long timeout_ms;
+	FILE *log;
+	redisContext *c;
+	uint64_t acks, fails, connects;
+	int64_t last_ack, max_gap;
+};
+
+/* One line, flushed, so a test can read the log while we run. */
+static void logf_line(struct writer *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void logf_line(struct writer *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(w->log, fmt, ap);
+	va_end(ap);
+	fputc('\n', w->log);
+	fflush(w->log);
+}
+
+/* Error text for the log: one token-ish string without newlines. */
+static const char *ctx_err(const redisContext *c, const redisReply *r)
+{
+	static char buf[160];
+	size_t i;
+
+	if (r && r->type == REDIS_REPLY_ERROR)
+		snprintf(buf, sizeof(buf), "reply: %s", r->str);
+	else if (r)
+		snprintf(buf, sizeof(buf), "unexpected reply type %d", r->type);
+	else if (c && c->err)
+		snprintf(buf, sizeof(buf), "io(%d): %s", c->err, c->errstr);
+	else
+		snprintf(buf, sizeof(buf), "no context");
+	for (i = 0; buf[i]; i++)
+		if (buf[i] == '\n' || buf[i] == '\r')
+			buf[i] = ' ';
+	return buf;
+}
+
+static void drop(struct writer *w)
+{
+	redisFree(w->c);
+	w->c = NULL;
+}
+
+/* run_id from INFO server, bind from CONFIG GET bind; "?" if unknown. */
+static void identify(struct writer *w, char *run_id, size_t rlen,
+		     char *bind, size_t blen)
+{
+	redisReply *r;
+	const char *p;
+
+	snprintf(run_id, rlen, "?");
+	snprintf(bind, blen, "?");
+	r = redisCommand(w->c, "INFO server");
+	if (r && r->type == REDIS_REPLY_STRING &&
+	    (p = strstr(r->str, "run_id:")) != NULL)
+		snprintf(run_id, rlen, "%.*s", (int)strcspn(p + 7, "\r\n"), p + 7);
+	freeReplyObject(r);
+	if (!w->c || w->c->err)
+		return;
+	r = redisCommand(w->c, "CONFIG GET bind");
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[1]->type == REDIS_REPLY_STRING) {
+		/* "192.0.2.12" or "192.0.2.12 ::1": keep the first word */
+		p = r->element[1]->str;
+		snprintf(bind, blen, "%.*s", (int)strcspn(p, " "), p);
+	}
+	freeReplyObject(r);
+}
+
+/* 0 when connected (and identified), -1 after logging a failure for n. */
+static int ensure_connected(struct writer *w, uint64_t n)
+{
+	char run_id[64], bind[64];
+
+	if (w->c)
+		return 0;
+	w->c = redisConnectWithTimeout(w->host, w->port, ms_tv(w->timeout_ms));
+	if (!w->c || w->c->err ||
+	    redisSetTimeout(w->c, ms_tv(w->timeout_ms)) != REDIS_OK) {
+		logf_line(w, "fail %llu %lld connect %s", (unsigned long long)n,
+			  (long long)mono_ms(), ctx_err(w->c, NULL));
+		w->fails++;
+		drop(w);
+		return -1;
+	}
+	identify(w, run_id, sizeof(run_id), bind, sizeof(bind));
+	if (w->c->err) {
+		logf_line(w, "fail %llu %lld identify %s", (unsigned long long)n,
+			  (long long)mono_ms(), ctx_err(w->c, NULL));
+		w->fails++;
+		drop(w);
+		return -1;
+	}
+	w->connects++;
+	logf_line(w, "connected %lld %s %s", (long long)mono_ms(), run_id, bind);
+	return 0;
+}
+
+/* true if seq:<n> was acknowledged. */
+static bool write_one(struct writer *w, uint64_t n)
+{
+	redisReply *r;
+	int64_t now;
+
+	if (ensure_connected(w, n) < 0)
+		return false;
+	r = redisCommand(w->c, "SET seq:%llu %llu", (unsigned long long)n,
+			 (unsigned long long)n);
+	now = mono_ms();
+	if (r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "OK") == 0) {
+		freeReplyObject(r);
+		if (w->last_ack && now - w->last_ack > w->max_gap)
+			w->max_gap = now - w->last_ack;
+		w->last_ack = now;
+		w->acks++;
+		logf_line(w, "ack %llu %lld", (unsigned long long)n, (long long)now);
+		return true;
+	}
+	logf_line(w, "fail %llu %lld %s", (unsigned long long)n, (long long)now,
+		  ctx_err(w->c, r));
+	freeReplyObject(r);
+	w->fails++;
+	/* Any error: a fresh connection. A READONLY replica behind the VIP may
+	 * become master soon; a dead context must go anyway (B.2). */
+	drop(w);
+	return false;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: writer [-i interval_ms] [-t timeout_ms] [-d seconds] [-l logfile] host port\n"
+		"       writer -N   (print CLOCK_MONOTONIC ms and exit)\n"
+		"Writes SET seq:<n> <n> every interval (default 10 ms) until SIGTERM/SIGINT\n"
+		"or the duration; connect and command timeout default 200 ms.\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct writer w = { .interval_ms = 10, .timeout_ms = 200, .log = stdout };
+	struct sigaction sa = { .sa_handler = on_signal };
+	long duration_s = 0;
+	const char *logfile = NULL;
+	int64_t start, next;
+	uint64_t n = 1;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "Nhi:t:d:l:")) != -1) {
+		switch (opt) {
+		case 'N':
+			printf("%lld\n", (long long)mono_ms());
+			return 0;
+		case 'i': w.interval_ms = atol(optarg); break;
+		case 't': w.timeout_ms = atol(optarg); break;
+		case 'd': duration_s = atol(optarg); break;
+		case 'l': logfile = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (argc - optind != 2 || w.interval_ms <= 0 || w.timeout_ms <= 0) {
+		usage(stderr);
+		return 1;
+	}
+	w.host = argv[optind];
+	w.port = atoi(argv[optind + 1]);
+	if (logfile && !(w.log = fopen(logfile, "w"))) {
+		fprintf(stderr, "writer: %s: %s\n", logfile, strerror(errno));
+		return 1;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	start = mono_ms();
+	logf_line(&w, "start %lld %s:%d", (long long)start, w.host, w.port);
+	next = start;
+	while (!stop_requested) {
+		int64_t now;
+
+		if (duration_s && mono_ms() - start >= duration_s * 1000)
+			break;
+		if (write_one(&w, n))
+			n++;
+		/* fixed cadence; after a slow failure just go on at once */
+		next += w.interval_ms;
+		now = mono_ms();
+		if (next > now)
+			sleep_ms(next - now);
+		else
+			next = now;
+	}
+	logf_line(&w, "stop %lld acks=%llu fails=%llu connects=%llu max_gap_ms=%lld",
+		  (long long)mono_ms(), (unsigned long long)w.acks,
+		  (unsigned long long)w.fails, (unsigned long long)w.connects,
+		  (long long)w.max_gap);
+	if (w.log != stdout)
+		printf("writer: acks=%llu fails=%llu connects=%llu max_gap_ms=%lld\n",
+		       (unsigned long long)w.acks, (unsigned long long)w.fails,
+		       (unsigned long long)w.connects, (long long)w.max_gap);
+	drop(&w);
+	if (w.log != stdout)
+		fclose(w.log);
+	return 0;
+}
