@@ -74,7 +74,8 @@ void loop_timer_cancel(struct loop *l, struct loop_timer *t);	/* unarmed: no-op 
 
 /* Run until loop_stop(); returns 0 (after the iteration in which loop_stop
  * was called has finished its callbacks), -EBUSY if already running, or
- * -errno if epoll_wait fails. EINTR is not a failure. */
+ * -errno if epoll_wait fails. EINTR is not a failure. A loop_stop() made
+ * while the loop is not running is forgotten by the next loop_run(). */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
 

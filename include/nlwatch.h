@@ -5,8 +5,16 @@
  * The socket is non-blocking and registered with the loop by nlwatch_open().
  * Each notification is reported through the callback as it arrives. When
  * the kernel drops notifications (ENOBUFS) nlwatch does not trust its view:
- * it calls the callback once with NLWATCH_RESYNC, and the owner re-reads
- * the state it needs (addr_present(), link state) with fresh requests.
+ * it reads what is still queued, enlarges its receive buffer, and once the
+ * queue is empty (from then on the kernel delivers again) calls the
+ * callback once with NLWATCH_RESYNC; the owner then re-reads the state it
+ * needs (addr_present(), nlwatch_link_state()) with fresh requests.
+ *
+ * NLWATCH_LINK comes for every RTM_NEWLINK of any interface (also when
+ * nothing the owner cares about changed); NLWATCH_ADDR_* for every IPv4 and
+ * IPv6 address of any interface, ifname looked up by index (empty when the
+ * interface is already gone). The callback may call nlwatch_close().
+ * nlwatch_open() returns NULL with errno set on failure.
  */
 #ifndef VIPD_NLWATCH_H
 #define VIPD_NLWATCH_H
@@ -31,7 +39,9 @@ struct nlwatch_event {
 	int ifindex;
 	char ifname[16];	/* IFNAMSIZ; link events, and addr events if known */
 	struct prefix addr;	/* address events */
-	bool up;		/* link events: IFF_UP and IFF_RUNNING */
+	bool up;		/* NLWATCH_LINK: IFF_UP and IFF_RUNNING (the
+				 * kernel sets RUNNING iff operstate is UP or
+				 * UNKNOWN) */
 };
 
 typedef void (*nlwatch_cb)(void *arg, const struct nlwatch_event *ev);
@@ -39,8 +49,9 @@ typedef void (*nlwatch_cb)(void *arg, const struct nlwatch_event *ev);
 struct nlwatch *nlwatch_open(struct loop *l, nlwatch_cb cb, void *arg);
 void nlwatch_close(struct nlwatch *w);	/* NULL-safe */
 
-/* Current state of an interface by name: ifindex (0 if absent) and up.
- * Blocking request; returns 0 or -errno. */
+/* Current state of an interface by name: ifindex (0 if absent, still
+ * returning 0) and up (same rule as events). One blocking RTM_GETLINK on a
+ * socket of its own; returns 0 or -errno. */
 int nlwatch_link_state(const char *ifname, int *ifindex, bool *up);
 
 #endif

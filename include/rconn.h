@@ -47,7 +47,7 @@ struct rconn {
 void rconn_init(struct rconn *c, struct loop *l, const struct hostport *hp,
     unsigned int timeout, const char *label, void (*on_up)(void *),
     void (*on_down)(void *, uint64_t, const char *), void *arg);
-void rconn_start(struct rconn *c);		/* connect now */
+void rconn_start(struct rconn *c);	/* connect from the next loop turn */
 void rconn_close(struct rconn *c);		/* no callbacks after this */
 /* Connection dropped on purpose (e.g. a malformed reply): reports down. */
 void rconn_drop(struct rconn *c, const char *why);

@@ -144,9 +144,13 @@ addr_add(struct addr_ctx *a, int ifindex, const char *ifname,
 	    (size_t)snprintf(label, sizeof(label), "%s:vip", ifname) <
 	    sizeof(label))
 		rtnl_addr_set_label(ra, label);
-	/* Preferred lifetime 0 marks the address deprecated: the kernel
-	 * still answers on it but does not choose it as the source of the
-	 * node's own connections (RFC 6724 rule 3 for IPv6). */
+	/* Preferred lifetime 0 marks the address deprecated: it still
+	 * answers, but IPv6 source selection avoids it (RFC 6724 rule 3).
+	 * IPv4 only gets IFA_F_DEPRECATED (`ip addr` shows "deprecated" and,
+	 * for a permanent address, preferred_lft forever); there the /32
+	 * keeps it out: inet_select_addr() prefers the address whose subnet
+	 * holds the destination or gateway, the node's primary
+	 * (tests/net/wire.sh checks both). */
 	rtnl_addr_set_valid_lifetime(ra, LIFETIME_FOREVER);
 	rtnl_addr_set_preferred_lifetime(ra, 0);
 	/* No DAD: during a failover the old holder may still answer for a

@@ -34,6 +34,7 @@ struct nlwatch {
 	nlwatch_cb cb;
 	void *arg;
 	int rcvbuf;
+	bool resync;		/* ENOBUFS seen, RESYNC not yet reported */
 	bool busy;		/* inside on_readable() */
 	bool dead;		/* closed from a callback: free when done */
 };
@@ -132,14 +133,30 @@ on_msg(struct nl_msg *msg, void *arg)
 static void
 lost(struct nlwatch *w)
 {
-	struct nlwatch_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = NLWATCH_RESYNC;
 	if (w->rcvbuf < RCVBUF_MAX)
 		set_rcvbuf(w, w->rcvbuf * 2);
 	log_warn("nlwatch: kernel dropped notifications (ENOBUFS), "
 	    "resyncing; receive buffer now %d bytes", w->rcvbuf);
+	w->resync = true;
+}
+
+/*
+ * Report the loss only once the queue is empty. The kernel sends ENOBUFS once
+ * and then drops further notifications silently until a read finds the
+ * queue empty (netlink_overrun() sets NETLINK_S_CONGESTED,
+ * netlink_rcv_wake() clears it); an owner re-reading its state any earlier
+ * could miss a change made in between. Tested by tests/net/wire.sh (g).
+ */
+static void
+resync_if_drained(struct nlwatch *w)
+{
+	struct nlwatch_event ev;
+
+	if (!w->resync)
+		return;
+	w->resync = false;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = NLWATCH_RESYNC;
 	emit(w, &ev);
 }
 
@@ -155,8 +172,10 @@ on_readable(void *arg, uint32_t events)
 		ret = nl_recvmsgs_default(w->sk);
 		if (ret >= 0)
 			continue;
-		if (ret == -NLE_AGAIN)
+		if (ret == -NLE_AGAIN) {
+			resync_if_drained(w);
 			break;
+		}
 		/* libnl maps the socket's ENOBUFS to -NLE_NOMEM (reference
 		 * C.1); the socket keeps working, only our view is stale. */
 		if (ret == -NLE_NOMEM) {

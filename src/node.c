@@ -56,7 +56,7 @@ node_role_cb(redisAsyncContext *ac, void *r, void *privdata)
 	if (reply->type == REDIS_REPLY_ERROR) {
 		/* LOADING, NOAUTH, ...: the node is there but gives no role. */
 		log_warn("%s: ROLE answered: %.*s", n->conn.label,
-		    (int)reply->len, reply->str);
+		    (int)(reply->len < 160 ? reply->len : 160), reply->str);
 		node_set(n, false, n->st.role, loop_now());
 	} else if (proto_parse_role(reply, &ri) < 0) {
 		rconn_drop(&n->conn, "malformed ROLE reply");

@@ -140,8 +140,10 @@ rconn_init(struct rconn *c, struct loop *l, const struct hostport *hp,
 void
 rconn_start(struct rconn *c)
 {
-	loop_timer_cancel(c->loop, &c->reconnect);
-	rconn_connect(c);
+	/* From the loop, not from here: a connect that fails at once reports
+	 * down, and the owner may still be under construction. */
+	if (!c->ac)
+		loop_timer_arm(c->loop, &c->reconnect, 0);
 }
 
 void

@@ -84,7 +84,8 @@ poll_cb(redisAsyncContext *ac, void *r, void *privdata)
 	rconn_answered(&s->cmd);
 	if (reply->type == REDIS_REPLY_ERROR) {
 		log_warn("%s: get-master-addr-by-name answered: %.*s",
-		    s->cmd.label, (int)reply->len, reply->str);
+		    s->cmd.label, (int)(reply->len < 160 ? reply->len : 160),
+		    reply->str);
 		v.reachable = false;
 		v.unreachable_since = loop_now();
 	} else if (proto_parse_master_addr(reply, &v.master, &has_master) < 0) {

@@ -19,6 +19,7 @@ TAP_FAILED=0
 tap_skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
 not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); echo "not ok $TAP_N - $*"; }
+skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP $*"; }
 # check "description" command...: ok if the command succeeds
 check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 diag() { echo "# $*"; }

@@ -6,7 +6,10 @@
  * and retries the same n until it is acknowledged, so the acknowledged
  * sequence has no holes and "every acknowledged write is on the new master"
  * can be checked key by key. Connect and command timeouts are short; on any
- * error the connection is thrown away and made again.
+ * error the connection is thrown away and made again. With -r it is also
+ * made again every so often even without an error, like a pooled client:
+ * then new connections keep asking the network where the VIP is, which is
+ * what exposes a second holder.
  *
  * Log (one line each, times are CLOCK_MONOTONIC milliseconds):
  *   start <ms> <host>:<port>
@@ -79,6 +82,8 @@ struct writer {
 	int port;
 	long interval_ms;
 	long timeout_ms;
+	long reconnect_ms;		/* 0: keep a working connection */
+	int64_t connected_at;
 	FILE *log;
 	redisContext *c;
 	uint64_t acks, fails, connects;
@@ -176,6 +181,7 @@ static int ensure_connected(struct writer *w, uint64_t n)
 		return -1;
 	}
 	w->connects++;
+	w->connected_at = mono_ms();
 	logf_line(w, "connected %lld %s %s", (long long)mono_ms(), run_id, bind);
 	return 0;
 }
@@ -186,6 +192,8 @@ static bool write_one(struct writer *w, uint64_t n)
 	redisReply *r;
 	int64_t now;
 
+	if (w->c && w->reconnect_ms && mono_ms() - w->connected_at >= w->reconnect_ms)
+		drop(w);
 	if (ensure_connected(w, n) < 0)
 		return false;
 	r = redisCommand(w->c, "SET seq:%llu %llu", (unsigned long long)n,
@@ -213,10 +221,12 @@ static bool write_one(struct writer *w, uint64_t n)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: writer [-i interval_ms] [-t timeout_ms] [-d seconds] [-l logfile] host port\n"
+		"usage: writer [-i interval_ms] [-t timeout_ms] [-r reconnect_ms] [-d seconds]\n"
+		"              [-l logfile] host port\n"
 		"       writer -N   (print CLOCK_MONOTONIC ms and exit)\n"
 		"Writes SET seq:<n> <n> every interval (default 10 ms) until SIGTERM/SIGINT\n"
-		"or the duration; connect and command timeout default 200 ms.\n");
+		"or the duration; connect and command timeout default 200 ms; with -r a\n"
+		"new connection every reconnect_ms even without errors.\n");
 }
 
 int main(int argc, char **argv)
@@ -229,13 +239,14 @@ int main(int argc, char **argv)
 	uint64_t n = 1;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "Nhi:t:d:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "Nhi:t:r:d:l:")) != -1) {
 		switch (opt) {
 		case 'N':
 			printf("%lld\n", (long long)mono_ms());
 			return 0;
 		case 'i': w.interval_ms = atol(optarg); break;
 		case 't': w.timeout_ms = atol(optarg); break;
+		case 'r': w.reconnect_ms = atol(optarg); break;
 		case 'd': duration_s = atol(optarg); break;
 		case 'l': logfile = optarg; break;
 		case 'h': usage(stdout); return 0;
