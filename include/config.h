@@ -9,6 +9,9 @@
  * config_print() writes the effective configuration back in config syntax
  * (secrets redacted); its output loads again to the same configuration.
  * Not thread-safe (libconfuse's lexer has global state).
+ *
+ * Loading reads the password files and stat()s the notify program: a
+ * config that loads has its secrets in memory and a program to run.
  */
 #ifndef VIPD_CONFIG_H
 #define VIPD_CONFIG_H
@@ -38,6 +41,19 @@ struct vip_config {
 	size_t n_sentinels;
 	struct hostport *sentinels;
 
+	/*
+	 * AUTH. A password is the first line of its file, read at load time;
+	 * it is never printed. NULL when not configured; a user always comes
+	 * with a password (AUTH user password), a password may come alone
+	 * (requirepass: AUTH password).
+	 */
+	char *redis_user;		/* ACL user on the local node */
+	char *redis_password_file;
+	char *redis_password;
+	char *sentinel_user;		/* the same for every Sentinel */
+	char *sentinel_password_file;
+	char *sentinel_password;
+
 	/* timing, all in milliseconds */
 	unsigned int role_check_interval;
 	unsigned int sentinel_poll_interval;
@@ -52,6 +68,15 @@ struct vip_config {
 	unsigned int garp_repeat_delay;	/* second burst after this; 0 = none */
 	unsigned int garp_refresh;	/* periodic refresh; 0 = off */
 
+	/* Claim when an elected Sentinel leader has sent SLAVEOF NO ONE to this
+	 * node and it reports master, before a majority names it. */
+	bool early_claim;
+
+	char *notify;			/* program run on each transition; NULL = none */
+	unsigned int notify_timeout;	/* ms */
+
+	/* A new field must also go into config_vip_equal(), config_print()
+	 * and config_free() (src/config_fields.c). */
 	int line;			/* line of the section, for messages */
 };
 
@@ -76,6 +101,13 @@ void config_free(struct vipd_config *cfg);	/* NULL-safe */
 
 const struct vip_config *config_find_vip(const struct vipd_config *cfg,
     const char *name);
+
+/*
+ * For reload ("unchanged VIPs are left untouched"): true when a and b are
+ * the same in every field but `line`, password contents and file paths
+ * included (a changed path shows in status even when the secret is the same).
+ */
+bool config_vip_equal(const struct vip_config *a, const struct vip_config *b);
 
 /* 1 + the number of configured sentinels / 2 */
 static inline size_t config_majority(const struct vip_config *vc)

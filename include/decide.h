@@ -6,7 +6,11 @@
  * The rules (safety core; see README "How vipd decides"):
  *  - interface missing or down                  -> FAULT
  *  - local node reports replica                  -> RELEASE
- *  - local node unreachable > redis-down-after   -> RELEASE
+ *  - local node unreachable > redis-down-after, or refusing connections
+ *    (no server listening: not a blip)           -> RELEASE
+ *  - a reachable Sentinel leads a failover away from this node -> RELEASE
+ *  - early-claim: local master, promoted by a reachable Sentinel leader
+ *    elected for the current epoch               -> HOLD
  *  - a majority of configured Sentinels names another node -> RELEASE
  *  - local master and a majority names this node -> HOLD
  *  - fewer than a majority of Sentinels reachable: if we hold, follow
@@ -45,7 +49,23 @@ struct sentinel_view {
 	bool has_master;	/* it answered with an address (not nil) */
 	struct hostport master;	/* get-master-addr-by-name answer */
 	uint64_t unreachable_since;	/* ms, valid when !reachable */
+
+	/* A failover this sentinel leads: it published +elected-leader after
+	 * winning the vote for `failover_epoch`, and has not published
+	 * -failover-abort-*, +failover-end or +switch-master since, nor seen
+	 * a newer epoch (see README "Early claim"). */
+	bool failover;
+	uint64_t failover_epoch;
+	uint64_t failover_since;	/* ms */
+	struct hostport failover_from;	/* the master being replaced */
+	bool promoting;			/* +selected-slave and later seen */
+	struct hostport promoting_to;	/* the replica it promotes */
 };
+
+/* A leader's failover older than this no longer authorises anything: by
+ * then it has completed (+switch-master) or Sentinel's own failover-timeout
+ * machinery is at work; the majority rule decides alone. */
+#define DECIDE_FAILOVER_MAX	10000	/* ms */
 
 /* Who "this node" is, as Sentinel would name it. */
 struct self_id {
@@ -69,6 +89,7 @@ struct decide_input {
 	enum node_role role;		/* as last observed */
 	bool node_reachable;
 	uint64_t node_unreachable_since;	/* ms, valid when !node_reachable */
+	bool node_refused;		/* last connect was refused: no server */
 
 	bool link_present;
 	bool link_up;

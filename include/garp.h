@@ -27,9 +27,10 @@ enum garp_arp_op { GARP_REQUEST = 1, GARP_REPLY = 2 };
 int garp_build_arp(uint8_t *buf, size_t len, const uint8_t mac[6],
     const struct in_addr *vip, enum garp_arp_op op);
 
-/* Unsolicited NA from vip (source address) to ff02::1, dst MAC 33:33:00:00:00:01,
- * flags Override, target = vip, option 2 (target link-layer) = mac,
- * ICMPv6 checksum over the pseudo-header filled in. */
+/* Unsolicited NA from vip (source address) to ff02::1, dst MAC
+ * 33:33:00:00:00:01, hop limit 255, flags Override only, target = vip,
+ * option 2 (target link-layer) = mac, ICMPv6 checksum over the
+ * pseudo-header filled in. */
 int garp_build_na(uint8_t *buf, size_t len, const uint8_t mac[6],
     const struct in6_addr *vip);
 

@@ -70,7 +70,8 @@ void loop_timer_init(struct loop_timer *t, loop_timer_cb cb, void *arg);
  * the same deadline fire in the order they were armed. */
 void loop_timer_arm(struct loop *l, struct loop_timer *t, uint64_t delay);
 void loop_timer_arm_at(struct loop *l, struct loop_timer *t, uint64_t when);
-void loop_timer_cancel(struct loop *l, struct loop_timer *t);	/* unarmed: no-op */
+/* Cancelling an unarmed timer is a no-op. */
+void loop_timer_cancel(struct loop *l, struct loop_timer *t);
 
 /* Run until loop_stop(); returns 0 (after the iteration in which loop_stop
  * was called has finished its callbacks), -EBUSY if already running, or

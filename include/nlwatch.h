@@ -31,13 +31,13 @@ enum nlwatch_kind {
 	NLWATCH_ADDR_DEL,	/* address removed */
 	NLWATCH_LINK,		/* link state changed; up/present valid */
 	NLWATCH_LINK_DEL,	/* interface removed */
-	NLWATCH_RESYNC,		/* notifications were lost: re-read everything */
+	NLWATCH_RESYNC,		/* notifications lost: re-read everything */
 };
 
 struct nlwatch_event {
 	enum nlwatch_kind kind;
 	int ifindex;
-	char ifname[16];	/* IFNAMSIZ; link events, and addr events if known */
+	char ifname[16];	/* IFNAMSIZ; link events, addr events if known */
 	struct prefix addr;	/* address events */
 	bool up;		/* NLWATCH_LINK: IFF_UP and IFF_RUNNING (the
 				 * kernel sets RUNNING iff operstate is UP or

@@ -26,6 +26,7 @@ struct node_state {
 	enum node_role role;		/* last observed */
 	bool answered;			/* got at least one answer or failure */
 	bool reachable;
+	bool refused;			/* nothing listens (connect refused) */
 	uint64_t unreachable_since;	/* ms monotonic, when !reachable */
 	int64_t last_seen;		/* wall clock seconds of last answer */
 };

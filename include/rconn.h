@@ -38,6 +38,7 @@ struct rconn {
 
 	redisAsyncContext *ac;		/* NULL while disconnected */
 	bool connected;
+	bool refused;			/* the last connect was refused */
 	uint64_t waiting_since;		/* 0 = nothing outstanding */
 	unsigned int failures;
 	struct loop_timer watchdog;

@@ -33,6 +33,9 @@ struct vip_env {
 	struct addr_ctx *addr;
 	struct netaddr local_addrs[VIP_MAX_LOCAL_ADDRS];
 	size_t n_local_addrs;
+	/* Called once per VIP when its first decision has been made. */
+	void (*decided)(void *arg);
+	void *arg;
 };
 
 struct vip *vip_new(struct vip_env *env, const struct vip_config *cfg);

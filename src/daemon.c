@@ -14,6 +14,7 @@
 #include "log.h"
 #include "loop.h"
 #include "nlwatch.h"
+#include "sdnotify.h"
 #include "vip.h"
 
 struct daemon {
@@ -25,6 +26,9 @@ struct daemon {
 	struct ctl_server *ctl;
 	int sigfd;
 	struct loop_io sigio;
+	size_t n_decided;
+	uint64_t watchdog_ms;
+	struct loop_timer watchdog;
 };
 
 /* CAP_NET_ADMIN (12) to add addresses, CAP_NET_RAW (13) for gratuitous
@@ -90,6 +94,7 @@ on_signal(void *arg, uint32_t events)
 		case SIGINT:
 			log_notice("received %s, releasing held VIPs and exiting",
 			    strsignal((int)si.ssi_signo));
+			sdnotify("STOPPING=1");
 			loop_stop(d->env.loop);
 			break;
 		case SIGHUP:
@@ -97,6 +102,30 @@ on_signal(void *arg, uint32_t events)
 			break;
 		}
 	}
+}
+
+/* systemd's READY=1 means "every VIP has made its first decision": only
+ * then is the address where it belongs (Type=notify in the unit). */
+static void
+on_vip_decided(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (++d->n_decided == d->n_vips) {
+		log_info("every VIP has made its first decision");
+		sdnotify("READY=1\nSTATUS=running");
+	}
+}
+
+/* Pinged from the loop itself, so a stuck loop stops the pings and
+ * systemd's WatchdogSec= restarts us. */
+static void
+on_watchdog(void *arg)
+{
+	struct daemon *d = arg;
+
+	sdnotify("WATCHDOG=1");
+	loop_timer_arm(d->env.loop, &d->watchdog, d->watchdog_ms / 2);
 }
 
 static int
@@ -137,6 +166,8 @@ setup_signals(struct daemon *d)
 static void
 daemon_free(struct daemon *d)
 {
+	if (d->env.loop)
+		loop_timer_cancel(d->env.loop, &d->watchdog);
 	for (size_t i = 0; i < d->n_vips; i++)
 		vip_free(d->vips[i]);
 	free(d->vips);
@@ -185,6 +216,12 @@ daemon_run(struct vipd_config *cfg, const char *path)
 		    cfg->control_socket, strerror(errno));
 	}
 	refresh_local_addrs(&d);
+	d.env.decided = on_vip_decided;
+	d.env.arg = &d;
+	d.watchdog_ms = sdnotify_watchdog_ms();
+	loop_timer_init(&d.watchdog, on_watchdog, &d);
+	if (d.watchdog_ms)
+		on_watchdog(&d);
 	d.vips = calloc(cfg->n_vips, sizeof(*d.vips));
 	if (!d.vips)
 		goto out;

@@ -172,6 +172,14 @@ decide_local(const struct decide_input *in, struct decision *out,
 
 	hostport_fmt(&cfg->redis, a, sizeof(a));
 	note[0] = '\0';
+	if (!in->node_reachable && in->node_refused) {
+		/* Nothing listens: the server is gone, not blipping (Sentinel's
+		 * SLAVEOF transaction closes connections, it does not refuse
+		 * them). */
+		verdict(out, VERDICT_RELEASE, "local node %s refuses "
+		    "connections", a);
+		return true;
+	}
 	if (!in->node_reachable) {
 		uint64_t down = in->now - in->node_unreachable_since;
 
@@ -210,6 +218,77 @@ decide_local(const struct decide_input *in, struct decision *out,
 	return true;
 }
 
+/* The newest failover a reachable sentinel leads, or -1. */
+static int
+leading_failover(const struct decide_input *in, struct decision *out)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < in->cfg->n_sentinels; i++) {
+		const struct sentinel_view *sv = &in->sentinels[i];
+
+		if (!sv->reachable || !sv->failover ||
+		    in->now >= sv->failover_since + DECIDE_FAILOVER_MAX)
+			continue;
+		recheck(out, sv->failover_since + DECIDE_FAILOVER_MAX);
+		if (best < 0 ||
+		    sv->failover_epoch > in->sentinels[best].failover_epoch)
+			best = (int)i;
+	}
+	return best;
+}
+
+/* Early claim: is the newest leader's failover promoting this node, with
+ * no reachable sentinel naming a third node? Every other sentinel still
+ * names the old master until the leader's hello reaches it (reference
+ * A.2-3), which is exactly the wait early claim saves. */
+static bool
+promoted_by_leader(const struct decide_input *in, const struct sentinel_view *l)
+{
+	if (!l->promoting || !decide_is_self(&in->self, &l->promoting_to))
+		return false;
+	for (size_t i = 0; i < in->cfg->n_sentinels; i++) {
+		const struct sentinel_view *sv = &in->sentinels[i];
+
+		if (sv->reachable && sv->has_master &&
+		    !decide_is_self(&in->self, &sv->master) &&
+		    !hostport_equal(&sv->master, &l->failover_from))
+			return false;
+	}
+	return true;
+}
+
+/* A failover led by a reachable sentinel decides first: away from us means
+ * release (a majority already voted this node down), and with early-claim
+ * a promotion of us by the elected leader means hold. */
+static bool
+decide_failover(const struct decide_input *in, struct decision *out)
+{
+	const struct vip_config *cfg = in->cfg;
+	const struct sentinel_view *l;
+	char sa[NETADDR_STRLEN];
+	int i = leading_failover(in, out);
+
+	if (i < 0)
+		return false;
+	l = &in->sentinels[i];
+	hostport_fmt(&cfg->sentinels[i], sa, sizeof(sa));
+	if (decide_is_self(&in->self, &l->failover_from)) {
+		verdict(out, VERDICT_RELEASE, "sentinel %s leads a failover "
+		    "away from this node (epoch %llu)", sa,
+		    (unsigned long long)l->failover_epoch);
+		return true;
+	}
+	if (cfg->early_claim && in->node_reachable &&
+	    promoted_by_leader(in, l)) {
+		verdict(out, VERDICT_HOLD, "local master, promoted by sentinel "
+		    "%s, elected leader for epoch %llu (early claim)", sa,
+		    (unsigned long long)l->failover_epoch);
+		return true;
+	}
+	return false;
+}
+
 void
 decide(const struct decide_input *in, struct decision *out)
 {
@@ -238,6 +317,8 @@ decide(const struct decide_input *in, struct decision *out)
 	 * just seen as) master. That alone proves nothing: a restarted old
 	 * master says role:master for ~10 s before Sentinel demotes it
 	 * (reference A.4). */
+	if (decide_failover(in, out))
+		return;
 	if (first_other >= 0)
 		hostport_fmt(&in->sentinels[first_other].master, other,
 		    sizeof(other));

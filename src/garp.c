@@ -1,4 +1,4 @@
-/* garp: gratuitous ARP and unsolicited neighbour advertisements (see garp.h). */
+/* garp: gratuitous ARP and unsolicited neighbour advertisements (garp.h). */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,7 +14,7 @@
 #define ETH_HLEN_	14
 #define IP6_HLEN	40
 #define NA_LEN		24	/* type, code, cksum, flags+reserved, target */
-#define NA_OPT_LEN	8	/* type 2, length 1 (in units of 8 bytes), MAC */
+#define NA_OPT_LEN	8	/* type 2, length 1 (8-byte units), MAC */
 #define NA_FLAG_OVERRIDE 0x20	/* RFC 4861 4.4: R=0x80, S=0x40, O=0x20 */
 #define ICMP6_NA	136
 #define ND_OPT_TLLA	2	/* RFC 4861 4.6.1: target link-layer address */
@@ -156,7 +156,8 @@ garp_build_na(uint8_t *buf, size_t len, const uint8_t mac[6],
 	*p++ = 1;		/* length in units of 8 bytes */
 	p = put(p, mac, 6);
 
-	put16(icmp + 2, icmp6_csum(ip6 + 8, ip6 + 24, icmp, (size_t)(p - icmp)));
+	put16(icmp + 2,
+	    icmp6_csum(ip6 + 8, ip6 + 24, icmp, (size_t)(p - icmp)));
 	return (int)(p - buf);
 }
 

@@ -221,7 +221,8 @@ run_timers(struct loop *l)
 	struct loop_timer *t, **pp = &l->timers;
 
 	/* Move the due prefix onto `expired` first, so that timers re-armed
-	 * by these callbacks (even with delay 0) wait for the next iteration. */
+	 * by these callbacks (even with delay 0) wait for the next
+	 * iteration. */
 	while (*pp && (*pp)->when <= now)
 		pp = &(*pp)->next;
 	if (pp == &l->timers)

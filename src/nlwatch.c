@@ -72,8 +72,9 @@ on_addr(struct nlwatch *w, struct nlmsghdr *h)
 	ev.addr.addr.family = ifa->ifa_family;
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return;
-	/* IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer
-	 * on point-to-point links and the only one IPv6 sends (rtnetlink(7)). */
+	/* IFA_LOCAL is the interface's own address, IFA_ADDRESS the peer on
+	 * point-to-point links (rtnetlink(7)); IPv6 sends only IFA_ADDRESS
+	 * unless a peer is set. */
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (!a || (size_t)nla_len(a) != netaddr_len(&ev.addr.addr))
 		return;
@@ -136,7 +137,7 @@ lost(struct nlwatch *w)
 	if (w->rcvbuf < RCVBUF_MAX)
 		set_rcvbuf(w, w->rcvbuf * 2);
 	log_warn("nlwatch: kernel dropped notifications (ENOBUFS), "
-	    "resyncing; receive buffer now %d bytes", w->rcvbuf);
+	    "resync when drained; receive buffer now %d bytes", w->rcvbuf);
 	w->resync = true;
 }
 

@@ -22,12 +22,13 @@ struct node {
 
 static void
 node_set(struct node *n, bool reachable, enum node_role role,
-    uint64_t since)
+    uint64_t since, bool refused)
 {
 	bool changed = !n->st.answered || n->st.reachable != reachable ||
-	    (reachable && n->st.role != role);
+	    n->st.refused != refused || (reachable && n->st.role != role);
 
 	n->st.answered = true;
+	n->st.refused = refused;
 	if (reachable) {
 		n->st.role = role;
 		n->st.last_seen = time(NULL);
@@ -57,13 +58,13 @@ node_role_cb(redisAsyncContext *ac, void *r, void *privdata)
 		/* LOADING, NOAUTH, ...: the node is there but gives no role. */
 		log_warn("%s: ROLE answered: %.*s", n->conn.label,
 		    (int)(reply->len < 160 ? reply->len : 160), reply->str);
-		node_set(n, false, n->st.role, loop_now());
+		node_set(n, false, n->st.role, loop_now(), false);
 	} else if (proto_parse_role(reply, &ri) < 0) {
 		rconn_drop(&n->conn, "malformed ROLE reply");
 		return;
 	} else {
 		rconn_ok(&n->conn);
-		node_set(n, true, ri.role, 0);
+		node_set(n, true, ri.role, 0, false);
 	}
 	loop_timer_arm(n->loop, &n->poll, n->cfg->role_check_interval);
 }
@@ -95,7 +96,7 @@ node_down(void *arg, uint64_t since, const char *why)
 
 	(void)why;
 	loop_timer_cancel(n->loop, &n->poll);
-	node_set(n, false, n->st.role, since);
+	node_set(n, false, n->st.role, since, n->conn.refused);
 }
 
 struct node *

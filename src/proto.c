@@ -167,7 +167,8 @@ proto_parse_role(const redisReply *r, struct role_info *out)
 	if (tok_eq(k, "master")) {
 		const redisReply *off = reply_elem(r, 1);
 
-		if (r->elements >= 3 && off && off->type == REDIS_REPLY_INTEGER &&
+		if (r->elements >= 3 && off &&
+		    off->type == REDIS_REPLY_INTEGER &&
 		    reply_is_array(reply_elem(r, 2), 0)) {
 			out->role = NODE_ROLE_MASTER;
 			ret = 0;

@@ -1,4 +1,5 @@
 /* rconn: a managed hiredis async connection (see rconn.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,10 +67,13 @@ rconn_on_connect(const redisAsyncContext *cac, int status)
 		/* hiredis frees the context after a failed connect; ac->err is
 		 * not set yet inside this callback (reference B.3-1). */
 		snprintf(why, sizeof(why), "connect failed: %s", cac->c.errstr);
+		/* hiredis 0.14 keeps only strerror()'s text, not errno. */
+		c->refused = strcmp(cac->c.errstr, strerror(ECONNREFUSED)) == 0;
 		rconn_down(c, false, why);
 		return;
 	}
 	c->connected = true;
+	c->refused = false;
 	loop_timer_cancel(c->loop, &c->watchdog);
 	redisEnableKeepAlive((redisContext *)&cac->c);
 	log_debug("%s: connected", c->label);

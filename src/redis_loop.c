@@ -29,7 +29,7 @@ struct redis_loop {
 	struct loop_io io;
 	bool reading, writing;
 #if HIREDIS_MAJOR >= 1
-	struct loop_timer timer;	/* hiredis 1.x command/connect timeout */
+	struct loop_timer timer;	/* 1.x command/connect timeout */
 #endif
 };
 

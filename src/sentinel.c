@@ -41,6 +41,7 @@ struct sentinel_link {
 	struct loop_timer heartbeat;
 
 	struct sentinel_view view;
+	uint64_t epoch;			/* newest +new-epoch seen */
 	bool answered;
 	int64_t last_seen;
 	uint64_t events;
@@ -61,7 +62,11 @@ sentinel_set(struct sentinel_link *s, const struct sentinel_view *v)
 		if (v->unreachable_since < s->view.unreachable_since)
 			s->view.unreachable_since = v->unreachable_since;
 	} else {
-		s->view = *v;
+		/* Only the poll's fields: the failover ones come from events. */
+		s->view.reachable = v->reachable;
+		s->view.has_master = v->has_master;
+		s->view.master = v->master;
+		s->view.unreachable_since = v->unreachable_since;
 	}
 	if (changed) {
 		log_debug("%s: %s", s->cmd.label, !v->reachable ? "unreachable" :
@@ -127,6 +132,61 @@ cmd_down(void *arg, uint64_t since, const char *why)
 	sentinel_set(s, &v);
 }
 
+static void
+failover_clear(struct sentinel_link *s)
+{
+	struct sentinel_view *v = &s->view;
+
+	if (!v->failover)
+		return;
+	v->failover = v->promoting = false;
+	memset(&v->failover_from, 0, sizeof(v->failover_from));
+	memset(&v->promoting_to, 0, sizeof(v->promoting_to));
+	s->changed(s->arg);
+}
+
+/* Follow the failover this sentinel leads, from its own events (only the
+ * leader publishes +elected-leader and the failover-state events for the
+ * replica it promotes, reference A.1/A.2). */
+static void
+failover_track(struct sentinel_link *s, const struct sentinel_event *ev)
+{
+	struct sentinel_view *v = &s->view;
+
+	switch (ev->type) {
+	case SEV_NEW_EPOCH:
+		if (ev->epoch > s->epoch)
+			s->epoch = ev->epoch;
+		if (v->failover && ev->epoch > v->failover_epoch)
+			failover_clear(s);	/* a newer failover began */
+		break;
+	case SEV_ELECTED_LEADER:
+		v->failover = true;
+		v->promoting = false;
+		v->failover_epoch = s->epoch;
+		v->failover_since = loop_now();
+		v->failover_from = ev->instance;
+		s->changed(s->arg);
+		break;
+	case SEV_SELECTED_SLAVE:
+	case SEV_SEND_SLAVEOF_NOONE:
+	case SEV_WAIT_PROMOTION:
+		if (!v->failover)
+			break;
+		v->promoting = true;
+		v->promoting_to = ev->instance;
+		s->changed(s->arg);
+		break;
+	case SEV_FAILOVER_ABORT:
+	case SEV_FAILOVER_END:
+	case SEV_SWITCH_MASTER:
+		failover_clear(s);
+		break;
+	default:
+		break;
+	}
+}
+
 /* Every message and subscribe confirmation on the subscriber link. */
 static void
 sub_cb(redisAsyncContext *ac, void *r, void *privdata)
@@ -163,6 +223,7 @@ sub_cb(redisAsyncContext *ac, void *r, void *privdata)
 	s->events++;
 	log_debug("%s: event %.*s %.*s", s->sub.label, (int)e[1]->len,
 	    e[1]->str, (int)e[2]->len, e[2]->str);
+	failover_track(s, &ev);
 	s->hint(s->arg, &ev);
 }
 
@@ -211,6 +272,8 @@ sub_down(void *arg, uint64_t since, const char *why)
 	(void)since;
 	(void)why;
 	loop_timer_cancel(s->loop, &s->heartbeat);
+	/* Blind to an abort from now on: the failover no longer authorises. */
+	failover_clear(s);
 }
 
 struct sentinel_link *

@@ -215,6 +215,8 @@ vip_evaluate(struct vip *v)
 			return;
 		v->decided = true;
 		loop_timer_cancel(v->env->loop, &v->startup);
+		if (v->env->decided)
+			v->env->decided(v->env->arg);
 	}
 	for (size_t i = 0; i < c->n_sentinels; i++)
 		views[i] = *sentinel_view(v->sentinels[i]);
@@ -225,6 +227,7 @@ vip_evaluate(struct vip *v)
 	in.role = ns->role;
 	in.node_reachable = ns->reachable;
 	in.node_unreachable_since = ns->unreachable_since;
+	in.node_refused = ns->refused;
 	in.link_present = v->link_present;
 	in.link_up = v->link_up;
 	in.holding = v->holding;

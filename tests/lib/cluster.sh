@@ -34,6 +34,7 @@ CLUSTER_MASTER_NAME=mymaster
 CLUSTER_REDIS_PORT=6379
 CLUSTER_SENTINEL_PORT=26379
 declare -A CLUSTER_IP=([n1]=192.0.2.11 [n2]=192.0.2.12 [n3]=192.0.2.13 [c]=192.0.2.50)
+# shellcheck disable=SC2034  # used by the scripts that source this file
 CLUSTER_DATA_NODES="n1 n2"
 CLUSTER_SENTINEL_NODES="n1 n2 n3"
 CLUSTER_VIPD="$top_builddir/src/vipd"
@@ -67,7 +68,7 @@ cluster_cleanup() {
 		"${CLUSTER_VIPD_PID[@]}" "${CLUSTER_SENTINEL_PID[@]}" "${CLUSTER_REDIS_PID[@]}"; do
 		[ -n "$pid" ] && ns_stop_pid "$pid"
 	done
-	CLUSTER_WRITER_PID= CLUSTER_SAMPLER_PID=
+	CLUSTER_WRITER_PID='' CLUSTER_SAMPLER_PID=''
 	CLUSTER_VIPD_PID=() CLUSTER_SENTINEL_PID=() CLUSTER_REDIS_PID=()
 	[ -n "$CLUSTER_DIR" ] && [ -d "$CLUSTER_DIR" ] || return 0
 	if [ "${CLUSTER_KEEP:-0}" = 1 ] || [ "$TAP_FAILED" -gt 0 ]; then
@@ -228,9 +229,9 @@ cluster_up() {
 # --- vipd -----------------------------------------------------------------------
 
 cluster_vipd_conf() {
-	local node=$1 s sentinels=()
+	local node=$1 s sentinels=""
 	for s in $CLUSTER_SENTINEL_NODES; do
-		sentinels+=("\"${CLUSTER_IP[$s]}:$CLUSTER_SENTINEL_PORT\"")
+		sentinels+="${sentinels:+, }\"${CLUSTER_IP[$s]}:$CLUSTER_SENTINEL_PORT\""
 	done
 	cat <<-EOF
 		control-socket = "$CLUSTER_DIR/$node/vipd.sock"
@@ -238,7 +239,7 @@ cluster_vipd_conf() {
 		    address = "$CLUSTER_VIP"
 		    interface = "eth0"
 		    redis = "${CLUSTER_IP[$node]}:$CLUSTER_REDIS_PORT"
-		    sentinels = { $(IFS=,; echo "${sentinels[*]}" | sed 's/,/, /g') }
+		    sentinels = { $sentinels }
 		}
 	EOF
 }
@@ -306,7 +307,7 @@ cluster_holders() {
 	for n in n1 n2 n3; do
 		ip -n "$(ns_name "$n")" -4 -o addr show | grep -q " $CLUSTER_VIP/" && h+=("$n")
 	done
-	[ ${#h[@]} -eq 0 ] && echo - || (IFS=,; echo "${h[*]}")
+	if [ ${#h[@]} -eq 0 ]; then echo -; else (IFS=,; echo "${h[*]}"); fi
 }
 cluster_holders_are() { [ "$(cluster_holders)" = "$1" ]; }
 

@@ -16,8 +16,8 @@
 # Measured figures (outage, largest gap between acks, ...) are TAP comments.
 #
 # It runs twice: "short" with SENTINEL DEBUG info-period 1000 publish-period
-# 500 (~15 s), then "defaults" with Sentinel's default periods, where the
-# restarted old master says role:master for ~10 s (~30 s).
+# 500 (~12 s), then "defaults" with Sentinel's default periods, where the
+# restarted old master says role:master for ~10 s (~22 s); ~35 s in all.
 #
 # Environment:
 #   CLUSTER_SCENARIOS="short"    run only these scenarios (default
@@ -40,13 +40,13 @@ tests=$(cd "$(dirname "$0")/.." && pwd)
 
 [ "${VIPD_SKIP_NET:-0}" = 1 ] && tap_skip_all "VIPD_SKIP_NET=1"
 ns_require_root
-missing=$(cluster_missing_tools)
-[ -z "$missing" ] || tap_skip_all "missing: $missing"
+lacking=$(cluster_missing_tools)
+[ -z "$lacking" ] || tap_skip_all "missing: $lacking"
 no_vipd=${CLUSTER_NO_VIPD:-0}
 if [ "$no_vipd" = 1 ]; then
 	diag "CLUSTER_NO_VIPD=1: a bash stand-in moves the VIP (harness validation only)"
 else
-	[ -x "$CLUSTER_VIPD" ] && [ -x "$CLUSTER_VIPCTL" ] ||
+	{ [ -x "$CLUSTER_VIPD" ] && [ -x "$CLUSTER_VIPCTL" ]; } ||
 		tap_skip_all "vipd/vipctl not built in $top_builddir/src"
 fi
 scenarios=${CLUSTER_SCENARIOS:-short defaults}

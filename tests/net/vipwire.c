@@ -2,6 +2,9 @@
  * vipwire: drive the wire layer (addr, nlwatch, garp) from tests/net/wire.sh.
  *
  *   vipwire now                               CLOCK_MONOTONIC in ms
+ *   vipwire stamp CMD [ARG...]                print the time, then exec CMD
+ *       (the stamp is taken right before CMD starts, with no exit of ours
+ *       in between, which under the sanitizers alone takes ~100 ms)
  *   vipwire add|del IFNAME ADDR[/LEN]         addr_add() / addr_del()
  *   vipwire present IFNAME ADDR[/LEN]         exit 0 present, 1 absent
  *   vipwire list-local                        addr_list_local(), one a line
@@ -41,7 +44,8 @@
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: vipwire now | add|del|present IFNAME ADDR[/LEN]"
+	fprintf(stderr, "usage: vipwire now | stamp CMD [ARG...]"
+	    " | add|del|present IFNAME ADDR[/LEN]"
 	    " | list-local | link IFNAME\n"
 	    "       | announce IFNAME ADDR COUNT INTERVAL_MS"
 	    " | watch IFNAME ADDR|any SECONDS [STALL_MS]"
@@ -163,8 +167,10 @@ static void
 on_event(void *arg, const struct nlwatch_event *ev)
 {
 	static const char *const kinds[] = {
-		[NLWATCH_ADDR_NEW] = "addr-new", [NLWATCH_ADDR_DEL] = "addr-del",
-		[NLWATCH_LINK] = "link", [NLWATCH_LINK_DEL] = "link-del",
+		[NLWATCH_ADDR_NEW] = "addr-new",
+		[NLWATCH_ADDR_DEL] = "addr-del",
+		[NLWATCH_LINK] = "link",
+		[NLWATCH_LINK_DEL] = "link-del",
 		[NLWATCH_RESYNC] = "resync",
 	};
 	struct watch *w = arg;
@@ -337,6 +343,12 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "now") == 0 && argc == 2) {
 		printf("%llu\n", (unsigned long long)loop_now());
 		return 0;
+	}
+	if (strcmp(cmd, "stamp") == 0 && argc > 2) {
+		printf("%llu\n", (unsigned long long)loop_now());
+		fflush(stdout);
+		execvp(argv[2], argv + 2);
+		return fail(argv[2], -errno);
 	}
 	if ((strcmp(cmd, "add") == 0 || strcmp(cmd, "del") == 0 ||
 	    strcmp(cmd, "present") == 0) && argc == 4)

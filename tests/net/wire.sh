@@ -149,7 +149,8 @@ field "b: ARP reply target IP = VIP" "$rep" 38 4 $V4HEX
 
 na=$(pcap_frames "$PCAP" "icmp6 and ip6[40] = 136 and ether src $MAC_A" | head -n1)
 check "b: tcpdump decodes the NA: target $V6, Flags [override], checksum ok" \
-	grep -qE "hlim 255.*$V6 > ff02::1: \[icmp6 sum ok\] ICMP6, neighbor advertisement, length 32, tgt is $V6, Flags \[override\]$" <<<"$text"
+	grep -qE "hlim 255.*$V6 > ff02::1: \[icmp6 sum ok\] ICMP6, neighbor \
+advertisement, length 32, tgt is $V6, Flags \[override\]$" <<<"$text"
 field "b: NA eth dst 33:33:00:00:00:01" "$na" 0 6 333300000001
 field "b: NA eth src = A" "$na" 6 6 "$HEX_A"
 field "b: NA EtherType IPv6" "$na" 12 2 86dd
@@ -243,11 +244,10 @@ latency() {
 		not_ok "d: $1 reported in $((t - $3)) ms (>= 100): $line"
 	fi
 }
-t0=$(vw B now)
-ip -n "$(ns_name B)" addr del $V4/32 dev eth0
+# `vipwire stamp` prints the monotonic time and execs the command.
+t0=$(vw B stamp ip addr del $V4/32 dev eth0 | head -n1)
 latency "ip addr del of the VIP" "^[0-9]+ addr-del $V4/32 ifindex $ifindex\$" "$t0"
-t0=$(vw B now)
-ip -n "$(ns_name B)" link set eth0 down
+t0=$(vw B stamp ip link set eth0 down | head -n1)
 latency "link down" "^[0-9]+ link eth0 ifindex $ifindex down\$" "$t0"
 check "d: vipwire link eth0 says down" link_is B down
 ip -n "$(ns_name B)" link set eth0 up
@@ -269,7 +269,9 @@ ip -n "$DNS" link add dv0 type veth peer name dv1 &&
 GLOG=$TMP/watch-g.log
 ns_bg D "$GLOG" "$VIPWIRE" watch dv0 2001:db8::2:0 20 3000
 check "g: watcher stalls its loop" wait_for 3 log_has "$GLOG" " stalling"
-for i in $(seq 1 1200); do printf 'addr add 2001:db8::1:%x/128 dev dv0 nodad\n' "$i"; done >"$TMP/batch"
+for i in $(seq 1 1200); do
+	printf 'addr add 2001:db8::1:%x/128 dev dv0 nodad\n' "$i"
+done >"$TMP/batch"
 ip -n "$DNS" -batch "$TMP/batch"
 grep -q stall-end "$GLOG" && diag "flood outlasted the stall (slow machine?)"
 check "g: nlwatch reports a resync after ENOBUFS" wait_for 5 grep -qE "^[0-9]+ resync$" "$GLOG"

@@ -332,11 +332,153 @@ test_hold_down_counts_from_quorum_loss(void **state)
 	assert_int_equal(d.verdict, VERDICT_RELEASE);
 }
 
+/*
+ * Failovers led by a sentinel. Sentinel 0 (or 1) is the elected leader of
+ * a failover from `from` to `to`; the other sentinels still name the old
+ * master (192.0.2.12, "o"), which is what they do until the leader's hello
+ * reaches them.
+ */
+struct fo_row {
+	const char *name;
+	const char *views;		/* as in the main table */
+	enum node_role role;
+	bool early_claim;
+	bool refused;
+	const char *from, *to;		/* sentinel 0's failover; to may be NULL */
+	uint64_t age;			/* ms since +elected-leader */
+	const char *from1, *to1;	/* sentinel 1's failover, or NULL */
+	uint64_t epoch0, epoch1;
+	enum verdict want;
+	const char *reason;
+};
+
+#define US	"192.0.2.11:6379"
+#define OLD	"192.0.2.12:6379"
+#define THIRD	"192.0.2.13:6379"
+
+static const struct fo_row fo_rows[] = {
+	{ "early claim: the elected leader promotes us", "ooo",
+	  NODE_ROLE_MASTER, true, false, OLD, US, 300, NULL, NULL, 7, 0,
+	  VERDICT_HOLD, "promoted by sentinel 192.0.2.21:26379, elected leader "
+	  "for epoch 7 (early claim)" },
+	{ "early claim off: wait for the majority", "ooo",
+	  NODE_ROLE_MASTER, false, false, OLD, US, 300, NULL, NULL, 7, 0,
+	  VERDICT_RELEASE, "3/3 sentinels name 192.0.2.12:6379" },
+	{ "leader selected us, but we are not master yet", "ooo",
+	  NODE_ROLE_REPLICA, true, false, OLD, US, 300, NULL, NULL, 7, 0,
+	  VERDICT_RELEASE, "local node is a replica" },
+	{ "leader elected, no replica selected yet", "ooo",
+	  NODE_ROLE_MASTER, true, false, OLD, NULL, 100, NULL, NULL, 7, 0,
+	  VERDICT_RELEASE, "3/3 sentinels name" },
+	{ "a sentinel names a third node: no early claim", "oot",
+	  NODE_ROLE_MASTER, true, false, OLD, US, 300, NULL, NULL, 7, 0,
+	  VERDICT_RELEASE, "3/3 sentinels name 192.0.2.12:6379" },
+	{ "leader's failover is older than DECIDE_FAILOVER_MAX", "ooo",
+	  NODE_ROLE_MASTER, true, false, OLD, US, DECIDE_FAILOVER_MAX, NULL,
+	  NULL, 7, 0, VERDICT_RELEASE, "3/3 sentinels name" },
+	{ "leader unreachable: its failover authorises nothing", "1oo",
+	  NODE_ROLE_MASTER, true, false, OLD, US, 300, NULL, NULL, 7, 0,
+	  VERDICT_RELEASE, "2/3 sentinels name" },
+	{ "newer epoch promotes another node", "ooo",
+	  NODE_ROLE_MASTER, true, false, OLD, US, 300, OLD, THIRD, 7, 8,
+	  VERDICT_RELEASE, "3/3 sentinels name" },
+	{ "newer epoch promotes us", "ooo",
+	  NODE_ROLE_MASTER, true, false, OLD, THIRD, 300, OLD, US, 7, 8,
+	  VERDICT_HOLD, "promoted by sentinel 192.0.2.22:26379, elected "
+	  "leader for epoch 8" },
+	{ "failover away from us while we still say master (old master)",
+	  "uuu", NODE_ROLE_MASTER, true, false, US, OLD, 300, NULL, NULL, 7, 0,
+	  VERDICT_RELEASE, "leads a failover away from this node (epoch 7)" },
+	{ "failover away from us, early claim off too", "uuu",
+	  NODE_ROLE_MASTER, false, false, US, NULL, 50, NULL, NULL, 7, 0,
+	  VERDICT_RELEASE, "away from this node" },
+	{ "aborted failover (cleared): majority rule again", "uuu",
+	  NODE_ROLE_MASTER, true, false, NULL, NULL, 0, NULL, NULL, 0, 0,
+	  VERDICT_HOLD, "3/3 sentinels agree" },
+	{ "local node refuses connections", "uuu", NODE_ROLE_MASTER, true,
+	  true, NULL, NULL, 0, NULL, NULL, 0, 0,
+	  VERDICT_RELEASE, "local node 192.0.2.11:6379 refuses connections" },
+};
+
+static void
+set_failover(struct sentinel_view *sv, const char *from, const char *to,
+    uint64_t age, uint64_t epoch)
+{
+	if (!from)
+		return;
+	sv->failover = true;
+	sv->failover_epoch = epoch;
+	sv->failover_since = T0 - age;
+	assert_int_equal(hostport_parse(from, &sv->failover_from), 0);
+	if (to) {
+		sv->promoting = true;
+		assert_int_equal(hostport_parse(to, &sv->promoting_to), 0);
+	}
+}
+
+static void
+test_failover_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(fo_rows) / sizeof(fo_rows[0]); i++) {
+		const struct fo_row *r = &fo_rows[i];
+		struct row base = { .views = r->views, .role = r->role };
+		struct sentinel_view views[3];
+		struct decide_input in;
+		struct decision d;
+		struct fixture f;
+
+		setup_cfg(&f, &base);
+		f.cfg.early_claim = r->early_claim;
+		assert_int_equal(hostport_parse("192.0.2.21:26379",
+		    &f.sentinels[0]), 0);
+		assert_int_equal(hostport_parse("192.0.2.22:26379",
+		    &f.sentinels[1]), 0);
+		assert_int_equal(hostport_parse("192.0.2.23:26379",
+		    &f.sentinels[2]), 0);
+		for (size_t k = 0; k < 3; k++)
+			set_view(&views[k], r->views[k] == 't' ? 'o' :
+			    r->views[k], false);
+		if (r->views[2] == 't')
+			assert_int_equal(hostport_parse(THIRD,
+			    &views[2].master), 0);
+		set_failover(&views[0], r->from, r->to, r->age, r->epoch0);
+		set_failover(&views[1], r->from1, r->to1, r->age, r->epoch1);
+		memset(&in, 0, sizeof(in));
+		in.now = T0;
+		in.cfg = &f.cfg;
+		in.self.local_addrs = f.local;
+		in.self.n_local_addrs = 2;
+		in.self.port = 6379;
+		in.self.vip = &f.cfg.address.addr;
+		in.role = r->role;
+		in.node_reachable = !r->refused;
+		in.node_refused = r->refused;
+		in.node_unreachable_since = T0 - 5;
+		in.link_present = in.link_up = true;
+		in.sentinels = views;
+
+		decide(&in, &d);
+		if (d.verdict != r->want || !strstr(d.reason, r->reason))
+			fail_msg("row \"%s\": got %s (%s), want %s (...%s...)",
+			    r->name, verdict_name(d.verdict), d.reason,
+			    verdict_name(r->want), r->reason);
+		/* An authorising failover expires by time alone. */
+		if (r->from && r->age < DECIDE_FAILOVER_MAX && views[0].reachable &&
+		    r->role == NODE_ROLE_MASTER &&
+		    d.recheck_at != views[0].failover_since + DECIDE_FAILOVER_MAX &&
+		    !r->from1)
+			fail_msg("row \"%s\": recheck_at %llu", r->name,
+			    (unsigned long long)d.recheck_at);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_failover_table),
 		cmocka_unit_test(test_majority_of_configured),
 		cmocka_unit_test(test_is_self),
 		cmocka_unit_test(test_hold_down_counts_from_quorum_loss),

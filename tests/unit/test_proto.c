@@ -669,7 +669,8 @@ test_event_lengths(void **state)
 	assert_int_equal(strlen(ev.name), sizeof(ev.name) - 1);
 
 	/* Control bytes are not passed through to logs. */
-	snprintf(payload, sizeof(payload), "master my\x1bmaster 127.0.0.1 6379");
+	snprintf(payload, sizeof(payload),
+	    "master my\x1bmaster 127.0.0.1 6379");
 	assert_int_equal(proto_parse_event("+sdown", 6, payload,
 	    strlen(payload), &ev), 0);
 	assert_string_equal(ev.master_name, "my?master");

@@ -1,0 +1,316 @@
+/*
+ * config_check: value checks of vipd.conf and their messages (see
+ * config_check.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/stat.h>
+
+#include "config_check.h"
+
+#define CONFIG_KNOB_ROW(k, f, d, lo, hi, u, z) \
+	{ k, offsetof(struct vip_config, f), d, lo, hi, u, z },
+const struct config_knob config_knobs[CONFIG_N_KNOBS] = {
+	CONFIG_KNOBS(CONFIG_KNOB_ROW)
+};
+
+static int __attribute__((format(printf, 3, 4)))
+config_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static bool
+config_all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int
+config_check_knob(const struct config_knob *kn, const char *value, long *out,
+    char *err, size_t errlen)
+{
+	long v;
+
+	v = config_all_digits(value) && strlen(value) <= 9 ? strtol(value, NULL, 10) : -1;
+	if (v < 0)
+		return config_fail(err, errlen, "%s '%s': expected a whole number%s",
+		    kn->key, value, kn->unit[0] ? " of milliseconds" : "");
+	if ((v < kn->min || v > kn->max) && !(v == 0 && kn->zero_is_off))
+		return config_fail(err, errlen, "%s %ld is out of range: expected "
+		    "%s%ld..%ld%s%s", kn->key, v, kn->zero_is_off ? "0 (off) or " : "",
+		    kn->min, kn->max, kn->unit[0] ? " " : "", kn->unit);
+	*out = v;
+	return 0;
+}
+
+static int
+config_hostport_bad(const char *what, const char *s, uint16_t defport,
+    struct hostport *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	return config_fail(err, errlen, "%s '%s': expected IP[:port] like "
+	    "192.0.2.11:%u or [2001:db8::11]:%u", what, s, defport, defport);
+}
+
+int
+config_check_hostport(const char *what, const char *s, uint16_t defport,
+    struct hostport *out, char *err, size_t errlen)
+{
+	const char *h = s, *end, *port = NULL;
+	bool bracket = s[0] == '[';
+	char host[INET6_ADDRSTRLEN];
+	size_t n;
+	long v;
+
+	memset(out, 0, sizeof(*out));
+	if (bracket) {
+		end = strchr(s, ']');
+		if (!end || (end[1] && end[1] != ':'))
+			goto bad;
+		port = end[1] ? end + 2 : NULL;
+		h = s + 1;
+	} else {
+		end = strchr(s, ':');
+		if (end && strchr(end + 1, ':')) {
+			if (err && netaddr_parse(s, &out->addr) == 0) {
+				memset(out, 0, sizeof(*out));
+				return config_fail(err, errlen, "%s '%s': an IPv6 "
+				    "address needs brackets, like [%s]:%u", what, s, s,
+				    defport);
+			}
+			goto bad;
+		}
+		if (end)
+			port = end + 1;
+		else
+			end = s + strlen(s);
+	}
+	n = (size_t)(end - h);
+	if (n == 0 || n >= sizeof(host))
+		goto bad;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (netaddr_parse(host, &out->addr) < 0 ||
+	    (out->addr.family == AF_INET6) != bracket)
+		goto bad;
+	out->port = defport;
+	if (!port)
+		return 0;
+	v = config_all_digits(port) && strlen(port) <= 5 ? strtol(port, NULL, 10) : 0;
+	if (v < 1 || v > 65535)
+		return config_fail(err, errlen, "%s '%s': bad port '%s', expected "
+		    "1..65535", what, s, port);
+	out->port = (uint16_t)v;
+	return 0;
+bad:
+	return config_hostport_bad(what, s, defport, out, err, errlen);
+}
+
+int
+config_check_address(const char *s, struct prefix *out, char *err, size_t errlen)
+{
+	const char *slash = strchr(s, '/');
+	char host[INET6_ADDRSTRLEN];
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	struct netaddr a;
+	unsigned int max;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0 || n >= sizeof(host))
+		goto bad;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (netaddr_parse(host, &a) < 0)
+		goto bad;
+	max = a.family == AF_INET ? 32 : 128;
+	if (prefix_parse(s, out) < 0)
+		return config_fail(err, errlen, "address '%s': bad prefix length, "
+		    "expected /1 to /%u (default /%u)", s, max, max);
+	if (a.family == AF_INET ? (a.u.v4.s_addr == htonl(INADDR_ANY) ||
+	    IN_MULTICAST(ntohl(a.u.v4.s_addr))) :
+	    (IN6_IS_ADDR_UNSPECIFIED(&a.u.v6) || IN6_IS_ADDR_MULTICAST(&a.u.v6)))
+		return config_fail(err, errlen, "address '%s' is not a unicast "
+		    "address", s);
+	return 0;
+bad:
+	return config_fail(err, errlen, "address '%s': expected an IP address with "
+	    "optional /prefix, like 192.0.2.100 or 2001:db8::100/64", s);
+}
+
+int
+config_check_interface(const char *s, char *err, size_t errlen)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return config_fail(err, errlen, "interface name '%s' is not valid", s);
+	if (n >= IFNAMSIZ)
+		return config_fail(err, errlen, "interface name '%s' is too long (%zu "
+		    "characters, Linux allows at most %d)", s, n, IFNAMSIZ - 1);
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) ||
+		    iscntrl((unsigned char)*s))
+			return config_fail(err, errlen, "interface name may not "
+			    "contain '%c'", *s);
+	return 0;
+}
+
+/* AUTH and the ACL file format split on spaces: such a name cannot work. */
+int
+config_check_user(const char *key, const char *s, char *err, size_t errlen)
+{
+	const char *p;
+
+	for (p = s; *p; p++)
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+			break;
+	if (!s[0] || *p)
+		return config_fail(err, errlen, "%s '%s': expected an ACL user name "
+		    "without spaces or control characters", key, s);
+	return 0;
+}
+
+/* vipd runs from /, and a path relative to wherever `vipd -n` was started
+ * would check another file than the daemon reads. */
+int
+config_check_path(const char *key, const char *s, char *err, size_t errlen)
+{
+	if (s[0] != '/')
+		return config_fail(err, errlen, "%s '%s' must be an absolute path",
+		    key, s);
+	for (; *s; s++)
+		if (iscntrl((unsigned char)*s))
+			return config_fail(err, errlen, "%s contains a control "
+			    "character", key);
+	return 0;
+}
+
+int
+config_check_notify(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return config_fail(err, errlen, "notify %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return config_fail(err, errlen, "notify %s is not a regular file", path);
+	if (!(st.st_mode & S_IXUSR))
+		return config_fail(err, errlen, "notify %s is not executable by its "
+		    "owner (mode %04o)", path, (unsigned int)(st.st_mode & 07777));
+	return 0;
+}
+
+/* Up to `cap` bytes of fd, or -1 with errno set. */
+static ssize_t
+config_read_fd(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < cap) {
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	return (ssize_t)len;
+}
+
+/* The first line of buf[0..len) as a new string, or NULL with the reason. */
+static char *
+config_first_line(const char *path, const char *buf, size_t len, char *err,
+    size_t errlen)
+{
+	const char *nl = memchr(buf, '\n', len);
+	size_t n = nl ? (size_t)(nl - buf) : len;
+	char *s;
+
+	if (!nl && len > CONFIG_MAX_SECRET) {
+		config_fail(err, errlen, "password file %s: the first line is longer "
+		    "than %d bytes", path, CONFIG_MAX_SECRET);
+		return NULL;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (n > CONFIG_MAX_SECRET) {
+		config_fail(err, errlen, "password file %s: the first line is longer "
+		    "than %d bytes", path, CONFIG_MAX_SECRET);
+		return NULL;
+	}
+	if (n == 0) {
+		config_fail(err, errlen, "password file %s is empty (the password is "
+		    "its first line)", path);
+		return NULL;
+	}
+	if (memchr(buf, '\0', n)) {
+		config_fail(err, errlen, "password file %s contains a NUL byte", path);
+		return NULL;
+	}
+	if (!(s = strndup(buf, n)))
+		config_fail(err, errlen, "password file %s: %s", path, strerror(errno));
+	return s;
+}
+
+int
+config_read_secret(const char *path, char **secret, char *err, size_t errlen)
+{
+	char buf[CONFIG_MAX_SECRET + 2];	/* the line, "\r\n" */
+	struct stat st;
+	ssize_t len = -1;
+	int fd, rc = -1;
+
+	*secret = NULL;
+	/* O_NONBLOCK: a FIFO must not hang the load; it is refused below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return config_fail(err, errlen, "password file %s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, &st) < 0)
+		config_fail(err, errlen, "password file %s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		config_fail(err, errlen, "password file %s is not a regular file", path);
+	else if (st.st_mode & 007)
+		config_fail(err, errlen, "password file %s is accessible by other users "
+		    "(mode %04o); chmod 600 it", path, (unsigned int)(st.st_mode & 07777));
+	else if ((len = config_read_fd(fd, buf, sizeof(buf))) < 0)
+		config_fail(err, errlen, "password file %s: %s", path, strerror(errno));
+	else if ((*secret = config_first_line(path, buf, (size_t)len, err, errlen)))
+		rc = 0;
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+void
+config_free_secret(char *secret)
+{
+	if (!secret)
+		return;
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
+}
