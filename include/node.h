@@ -35,6 +35,8 @@ struct node *node_new(struct loop *l, const struct vip_config *cfg,
     void (*changed)(void *arg), void *arg);
 void node_free(struct node *n);		/* NULL-safe */
 void node_poke(struct node *n);		/* re-read ROLE now */
+/* Point at an identical configuration (reload); nothing restarts. */
+void node_rebind(struct node *n, const struct vip_config *cfg);
 const struct node_state *node_state(const struct node *n);
 
 #endif

@@ -11,6 +11,10 @@
  * promotion and demotion kill client connections: a drop is a hint, not a
  * failure), then 100, 200, 400, 800 ms, then every second.
  *
+ * With a password, AUTH ([user] password) is the first command on every
+ * connection and the owner hears "up" only once it succeeded: a subscriber
+ * must not SUBSCRIBE before AUTH is answered (reference B.3-8).
+ *
  * Reply callbacks get the owner as privdata and must ignore replies from a
  * context that is no longer current: `if (!reply || !rconn_current(c, ac))`.
  */
@@ -31,6 +35,8 @@ struct rconn {
 	char ip[INET6_ADDRSTRLEN];
 	uint16_t port;
 	unsigned int timeout;		/* ms */
+	const char *user;		/* borrowed from the config; NULL = none */
+	const char *password;		/* NULL = no AUTH */
 	void (*on_up)(void *arg);
 	/* since: when the peer was last known to answer (ms monotonic) */
 	void (*on_down)(void *arg, uint64_t since, const char *why);
@@ -48,6 +54,8 @@ struct rconn {
 void rconn_init(struct rconn *c, struct loop *l, const struct hostport *hp,
     unsigned int timeout, const char *label, void (*on_up)(void *),
     void (*on_down)(void *, uint64_t, const char *), void *arg);
+/* Authenticate every connection (user may be NULL; password NULL = off). */
+void rconn_set_auth(struct rconn *c, const char *user, const char *password);
 void rconn_start(struct rconn *c);	/* connect from the next loop turn */
 void rconn_close(struct rconn *c);		/* no callbacks after this */
 /* Connection dropped on purpose (e.g. a malformed reply): reports down. */

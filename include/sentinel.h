@@ -29,6 +29,9 @@ struct sentinel_link *sentinel_new(struct loop *l,
     void (*hint)(void *arg, const struct sentinel_event *ev), void *arg);
 void sentinel_free(struct sentinel_link *s);	/* NULL-safe */
 void sentinel_poke(struct sentinel_link *s);	/* poll now */
+/* Point at an identical configuration (reload); nothing restarts. */
+void sentinel_rebind(struct sentinel_link *s, const struct vip_config *cfg,
+    size_t idx);
 
 const struct sentinel_view *sentinel_view(const struct sentinel_link *s);
 bool sentinel_answered(const struct sentinel_link *s); /* answer or failure seen */

@@ -40,8 +40,12 @@ struct vip_env {
 
 struct vip *vip_new(struct vip_env *env, const struct vip_config *cfg);
 void vip_free(struct vip *v);		/* NULL-safe; leaves the address */
-/* Release the VIP if we hold it (orderly stop). */
-void vip_shutdown(struct vip *v);
+/* Reload: point at an identical configuration (config_vip_equal); nothing
+ * is released, re-announced or reconnected. */
+void vip_rebind(struct vip *v, const struct vip_config *cfg);
+const struct vip_config *vip_config(const struct vip *v);
+/* Release the VIP if we hold it (orderly stop, removal by reload). */
+void vip_shutdown(struct vip *v, const char *reason);
 void vip_netlink(struct vip *v, const struct nlwatch_event *ev);
 /* The host's addresses changed (env->local_addrs was refreshed). */
 void vip_reevaluate(struct vip *v);

@@ -129,9 +129,11 @@ config_word_end(const char *buf, size_t len, size_t i)
 {
 	size_t j;
 
+	/* strchr() finds '\0' too: a NUL ends the word (and is reported by
+	 * the caller), and "/\0" is no comment. */
 	for (j = i; j < len && !isspace((unsigned char)buf[j]) &&
-	    !strchr("{}=+,()\"'#", buf[j]) && !(buf[j] == '/' &&
-	    j + 1 < len && strchr("/*", buf[j + 1])); j++)
+	    !strchr("{}=+,()\"'#", buf[j]) && !(buf[j] == '/' && j + 1 < len &&
+	    (buf[j + 1] == '/' || buf[j + 1] == '*')); j++)
 		if (buf[j] == '$' && j + 1 < len && buf[j + 1] == '{')
 			while (j + 1 < len && buf[j] != '}')
 				j++;

@@ -17,6 +17,8 @@
 #include "sdnotify.h"
 #include "vip.h"
 
+static int daemon_reload(void *arg, char *msg, size_t len);
+
 struct daemon {
 	struct vipd_config *cfg;
 	struct vip_env env;
@@ -97,9 +99,14 @@ on_signal(void *arg, uint32_t events)
 			sdnotify("STOPPING=1");
 			loop_stop(d->env.loop);
 			break;
-		case SIGHUP:
-			log_notice("received SIGHUP: reload is not supported yet");
+		case SIGHUP: {
+			char msg[512];
+
+			log_notice("received SIGHUP, reloading %s", d->cfg->path);
+			if (daemon_reload(d, msg, sizeof(msg)) < 0)
+				log_err("%s", msg);
 			break;
+		}
 		}
 	}
 }
@@ -111,7 +118,7 @@ on_vip_decided(void *arg)
 {
 	struct daemon *d = arg;
 
-	if (++d->n_decided == d->n_vips) {
+	if (d->n_decided < d->n_vips && ++d->n_decided == d->n_vips) {
 		log_info("every VIP has made its first decision");
 		sdnotify("READY=1\nSTATUS=running");
 	}
@@ -126,6 +133,126 @@ on_watchdog(void *arg)
 
 	sdnotify("WATCHDOG=1");
 	loop_timer_arm(d->env.loop, &d->watchdog, d->watchdog_ms / 2);
+}
+
+/* Load `path` with its messages captured; NULL and `msg` filled on error. */
+static struct vipd_config *
+load_quietly(const char *path, char *msg, size_t len)
+{
+	struct vipd_config *cfg;
+	char *buf = NULL, *p;
+	size_t blen = 0;
+	FILE *errs = open_memstream(&buf, &blen);
+
+	if (!errs) {
+		snprintf(msg, len, "cannot capture messages: %s", strerror(errno));
+		return NULL;
+	}
+	cfg = config_load(path, errs);
+	fclose(errs);
+	for (p = buf; p && *p; ) {
+		char *nl = strchr(p, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (*p)
+			(cfg ? log_warn : log_err)("reload: %s", p);
+		if (!nl || !nl[1])
+			break;
+		*nl = ';';
+		p = nl + 1;
+	}
+	if (!cfg)
+		snprintf(msg, len, "%s not reloaded, nothing changed: %s", path,
+		    buf && *buf ? buf : "cannot load it");
+	free(buf);
+	return cfg;
+}
+
+static struct vip *
+take_vip(struct daemon *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_vips; i++) {
+		struct vip *v = d->vips[i];
+
+		if (v && strcmp(vip_config(v)->name, name) == 0) {
+			d->vips[i] = NULL;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/* Build the new configuration, swap only if it is valid: unchanged VIPs
+ * are rebound untouched, changed ones restart (a VIP that stays on the same
+ * interface is adopted by its successor without a blip), removed ones are
+ * released, added ones start. */
+static int
+daemon_reload(void *arg, char *msg, size_t len)
+{
+	struct daemon *d = arg;
+	struct vipd_config *cfg = load_quietly(d->cfg->path, msg, len);
+	struct vip **vips;
+	size_t n, added = 0, changed = 0, same = 0, removed = 0;
+
+	if (!cfg)
+		return -EINVAL;
+	n = 0;
+	vips = calloc(cfg->n_vips, sizeof(*vips));
+	if (!vips) {
+		config_free(cfg);
+		snprintf(msg, len, "not reloaded: out of memory");
+		return -ENOMEM;
+	}
+	sdnotify("RELOADING=1");
+	if (strcmp(cfg->control_socket, d->cfg->control_socket) != 0)
+		log_warn("reload: control-socket stays %s until a restart",
+		    d->cfg->control_socket);
+	for (size_t i = 0; i < cfg->n_vips; i++) {
+		const struct vip_config *vc = &cfg->vips[i];
+		struct vip *old = take_vip(d, vc->name);
+
+		if (old && config_vip_equal(vip_config(old), vc)) {
+			vip_rebind(old, vc);
+			vips[n++] = old;
+			same++;
+			continue;
+		}
+		if (old) {
+			const struct vip_config *oc = vip_config(old);
+
+			if (oc->address.len != vc->address.len ||
+			    !netaddr_equal(&oc->address.addr, &vc->address.addr) ||
+			    strcmp(oc->interface, vc->interface) != 0)
+				vip_shutdown(old, "address or interface changed "
+				    "by reload");
+			vip_free(old);
+			changed++;
+		} else {
+			added++;
+		}
+		if (!(vips[n] = vip_new(&d->env, vc)))
+			log_err("vip %s: cannot start", vc->name);
+		else
+			n++;
+	}
+	for (size_t i = 0; i < d->n_vips; i++) {
+		if (!d->vips[i])
+			continue;
+		vip_shutdown(d->vips[i], "removed from the configuration");
+		vip_free(d->vips[i]);
+		removed++;
+	}
+	free(d->vips);
+	d->vips = vips;
+	d->n_vips = n;
+	config_free(d->cfg);
+	d->cfg = cfg;
+	snprintf(msg, len, "reloaded %s: %zu added, %zu removed, %zu changed, "
+	    "%zu unchanged", cfg->path, added, removed, changed, same);
+	log_notice("%s", msg);
+	sdnotify("READY=1");
+	return 0;
 }
 
 static int
@@ -239,7 +366,7 @@ daemon_run(struct vipd_config *cfg, const char *path)
 	if (rc < 0)
 		log_err("event loop failed: %s", strerror(-rc));
 	for (size_t i = 0; i < d.n_vips; i++)
-		vip_shutdown(d.vips[i]);
+		vip_shutdown(d.vips[i], "vipd is stopping");
 	log_notice("vipd stopped");
 out:
 	daemon_free(&d);

@@ -117,6 +117,7 @@ node_new(struct loop *l, const struct vip_config *cfg,
 	    hostport_fmt(&cfg->redis, a, sizeof(a)));
 	rconn_init(&n->conn, l, &cfg->redis, cfg->command_timeout, label,
 	    node_up, node_down, n);
+	rconn_set_auth(&n->conn, cfg->redis_user, cfg->redis_password);
 	loop_timer_init(&n->poll, node_send_role, n);
 	rconn_start(&n->conn);
 	return n;
@@ -139,6 +140,13 @@ node_poke(struct node *n)
 		node_send_role(n);
 	else if (!n->conn.ac)
 		rconn_start(&n->conn);
+}
+
+void
+node_rebind(struct node *n, const struct vip_config *cfg)
+{
+	n->cfg = cfg;
+	rconn_set_auth(&n->conn, cfg->redis_user, cfg->redis_password);
 }
 
 const struct node_state *

@@ -56,6 +56,45 @@ rconn_watchdog(void *arg)
 }
 
 static void
+rconn_auth_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct rconn *c = privdata;
+	redisReply *reply = r;
+	char why[200];
+
+	if (!reply || !rconn_current(c, ac))
+		return;
+	rconn_answered(c);
+	if (reply->type == REDIS_REPLY_ERROR) {
+		snprintf(why, sizeof(why), "authentication failed: %.*s",
+		    (int)(reply->len < 120 ? reply->len : 120), reply->str);
+		log_warn("%s: %s", c->label, why);
+		rconn_down(c, true, why);
+		return;
+	}
+	log_debug("%s: authenticated", c->label);
+	c->on_up(c->arg);
+}
+
+/* AUTH first; the owner hears "up" when it is accepted. */
+static void
+rconn_auth(struct rconn *c)
+{
+	const char *argv[3] = { "AUTH" };
+	int argc = 1;
+
+	if (c->user)
+		argv[argc++] = c->user;
+	argv[argc++] = c->password;
+	if (redisAsyncCommandArgv(c->ac, rconn_auth_cb, c, argc, argv,
+	    NULL) != REDIS_OK) {
+		rconn_down(c, true, "cannot queue AUTH");
+		return;
+	}
+	rconn_expect(c);
+}
+
+static void
 rconn_on_connect(const redisAsyncContext *cac, int status)
 {
 	struct rconn *c = cac->data;
@@ -77,7 +116,10 @@ rconn_on_connect(const redisAsyncContext *cac, int status)
 	loop_timer_cancel(c->loop, &c->watchdog);
 	redisEnableKeepAlive((redisContext *)&cac->c);
 	log_debug("%s: connected", c->label);
-	c->on_up(c->arg);
+	if (c->password)
+		rconn_auth(c);
+	else
+		c->on_up(c->arg);
 }
 
 static void
@@ -139,6 +181,13 @@ rconn_init(struct rconn *c, struct loop *l, const struct hostport *hp,
 	c->arg = arg;
 	loop_timer_init(&c->watchdog, rconn_watchdog, c);
 	loop_timer_init(&c->reconnect, rconn_connect, c);
+}
+
+void
+rconn_set_auth(struct rconn *c, const char *user, const char *password)
+{
+	c->user = user;
+	c->password = password;
 }
 
 void

@@ -299,10 +299,12 @@ sentinel_new(struct loop *l, const struct vip_config *cfg, size_t idx,
 	snprintf(label, sizeof(label), "vip %s: sentinel %s", cfg->name, a);
 	rconn_init(&s->cmd, l, s->addr, cfg->command_timeout, label,
 	    poll_send, cmd_down, s);
+	rconn_set_auth(&s->cmd, cfg->sentinel_user, cfg->sentinel_password);
 	snprintf(label, sizeof(label), "vip %s: sentinel %s (events)",
 	    cfg->name, a);
 	rconn_init(&s->sub, l, s->addr, cfg->command_timeout, label,
 	    sub_up, sub_down, s);
+	rconn_set_auth(&s->sub, cfg->sentinel_user, cfg->sentinel_password);
 	loop_timer_init(&s->poll, poll_send, s);
 	loop_timer_init(&s->heartbeat, heartbeat_send, s);
 	rconn_start(&s->cmd);
@@ -326,6 +328,16 @@ void
 sentinel_poke(struct sentinel_link *s)
 {
 	poll_send(s);
+}
+
+void
+sentinel_rebind(struct sentinel_link *s, const struct vip_config *cfg,
+    size_t idx)
+{
+	s->cfg = cfg;
+	s->addr = &cfg->sentinels[idx];
+	rconn_set_auth(&s->cmd, cfg->sentinel_user, cfg->sentinel_password);
+	rconn_set_auth(&s->sub, cfg->sentinel_user, cfg->sentinel_password);
 }
 
 const struct sentinel_view *

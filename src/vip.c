@@ -12,6 +12,7 @@
 #include "log.h"
 #include "loop.h"
 #include "node.h"
+#include "notify.h"
 #include "sentinel.h"
 #include "vip.h"
 
@@ -41,6 +42,7 @@ struct vip {
 
 	struct node *node;
 	struct sentinel_link *sentinels[CONFIG_MAX_SENTINELS];
+	struct notify *notify;		/* NULL without a notify program */
 
 	int ifindex;
 	bool link_present, link_up;
@@ -77,6 +79,9 @@ vip_transition(struct vip *v, enum vip_state to, const char *reason)
 	log_notice("vip %s: %s %s on %s (%s) [%s -> %s]", v->cfg->name,
 	    state_tokens[to], v->addrstr, v->cfg->interface, reason,
 	    state_names[from], state_names[to]);
+	if (v->notify)
+		notify_run(v->notify, v->cfg->name, state_names[to], v->addrstr,
+		    v->cfg->interface, reason);
 }
 
 static void
@@ -316,6 +321,17 @@ vip_new(struct vip_env *env, const struct vip_config *cfg)
 	if (v->holding)
 		log_info("vip %s: %s is already on %s; deciding whether to keep "
 		    "it", cfg->name, v->addrstr, cfg->interface);
+	if (cfg->notify) {
+		char label[160];
+
+		snprintf(label, sizeof(label), "vip %s", cfg->name);
+		v->notify = notify_new(env->loop, cfg->notify,
+		    cfg->notify_timeout, label);
+		if (!v->notify) {
+			free(v);
+			return NULL;
+		}
+	}
 	v->node = node_new(env->loop, cfg, vip_changed, v);
 	for (size_t i = 0; i < cfg->n_sentinels; i++)
 		v->sentinels[i] = sentinel_new(env->loop, cfg, i, vip_changed,
@@ -345,13 +361,29 @@ vip_free(struct vip *v)
 	node_free(v->node);
 	for (size_t i = 0; i < v->cfg->n_sentinels; i++)
 		sentinel_free(v->sentinels[i]);
+	notify_free(v->notify);
 	free(v);
 }
 
 void
-vip_shutdown(struct vip *v)
+vip_rebind(struct vip *v, const struct vip_config *cfg)
 {
-	vip_release(v, VIP_RELEASED, "vipd is stopping");
+	v->cfg = cfg;
+	node_rebind(v->node, cfg);
+	for (size_t i = 0; i < cfg->n_sentinels; i++)
+		sentinel_rebind(v->sentinels[i], cfg, i);
+}
+
+const struct vip_config *
+vip_config(const struct vip *v)
+{
+	return v->cfg;
+}
+
+void
+vip_shutdown(struct vip *v, const char *reason)
+{
+	vip_release(v, VIP_RELEASED, reason);
 }
 
 static bool

@@ -1,7 +1,8 @@
 /*
  * Unit tests for config: every rejected input with the exact message it
  * must produce, defaults, the config_print() round trip, IPv6, several vips,
- * include() relative to the config file.
+ * include() relative to the config file, password files and the notify
+ * program (in a temporary directory), config_vip_equal().
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "config.h"
+#include "config_check.h"
 
 #define HEAD	"vip \"m\" {\n\taddress = \"192.0.2.100\"\n\tinterface = \"eth0\"\n"
 #define S3	"\tsentinels = { \"192.0.2.11:26379\", \"192.0.2.12:26379\", " \
@@ -128,6 +131,39 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:4: unterminated string starting here" },
 	{ "include from a buffer", "include(\"x.conf\")\n" MIN,
 	  "t.conf:1: include() is not available here" },
+	{ "bad early-claim", HEAD S3 "\tearly-claim = true\n}\n",
+	  "t.conf:5: early-claim must be yes or no, not \"true\"" },
+	{ "notify-timeout too small", HEAD S3 "\tnotify-timeout = 99\n}\n",
+	  "t.conf:5: notify-timeout 99 is out of range: expected 100..600000 ms" },
+	{ "notify-timeout too big", HEAD S3 "\tnotify-timeout = 600001\n}\n",
+	  "t.conf:5: notify-timeout 600001 is out of range" },
+	{ "relative notify", HEAD S3 "\tnotify = \"notify.sh\"\n}\n",
+	  "t.conf:5: notify 'notify.sh' must be an absolute path" },
+	{ "missing notify", HEAD S3 "\tnotify = \"/nonexistent/vipd/n\"\n}\n",
+	  "t.conf:5: notify /nonexistent/vipd/n: No such file or directory" },
+	{ "notify is a directory", HEAD S3 "\tnotify = \"/\"\n}\n",
+	  "t.conf:5: notify / is not a regular file" },
+	{ "notify set twice", HEAD S3 "\tnotify = \"/bin/sh\"\n"
+	  "\tnotify = \"/bin/sh\"\n}\n",
+	  "t.conf:6: 'notify' is set twice in vip \"m\" (first on line 5)" },
+	{ "user without password", HEAD S3 "\tredis-user = vipd\n}\n",
+	  "t.conf:5: vip \"m\": redis-user needs redis-password-file (passwords "
+	  "are never written in the configuration)" },
+	{ "sentinel user without password", HEAD S3 "\tsentinel-user = vipd\n}\n",
+	  "t.conf:5: vip \"m\": sentinel-user needs sentinel-password-file" },
+	{ "user with a space", HEAD S3 "\tsentinel-user = \"a b\"\n}\n",
+	  "t.conf:5: sentinel-user 'a b': expected an ACL user name without "
+	  "spaces or control characters" },
+	{ "empty user", HEAD S3 "\tredis-user = \"\"\n}\n",
+	  "t.conf:5: redis-user '': expected an ACL user name" },
+	{ "relative password file", HEAD S3 "\tredis-password-file = \"r.pass\"\n}\n",
+	  "t.conf:5: redis-password-file 'r.pass' must be an absolute path" },
+	{ "missing password file", HEAD S3
+	  "\tsentinel-password-file = \"/nonexistent/vipd/s.pass\"\n}\n",
+	  "t.conf:5: password file /nonexistent/vipd/s.pass: No such file or directory" },
+	{ "password file is a directory", HEAD S3
+	  "\tredis-password-file = \"/\"\n}\n",
+	  "t.conf:5: password file / is not a regular file" },
 };
 
 static void
@@ -211,6 +247,15 @@ test_defaults(void **state)
 	assert_int_equal(vc->garp_interval, 200);
 	assert_int_equal(vc->garp_repeat_delay, 5000);
 	assert_int_equal(vc->garp_refresh, 0);
+	assert_true(vc->early_claim);
+	assert_null(vc->notify);
+	assert_int_equal(vc->notify_timeout, 10000);
+	assert_null(vc->redis_user);
+	assert_null(vc->redis_password_file);
+	assert_null(vc->redis_password);
+	assert_null(vc->sentinel_user);
+	assert_null(vc->sentinel_password_file);
+	assert_null(vc->sentinel_password);
 	config_free(cfg);
 	free(msgs);
 	config_free(NULL);
@@ -410,6 +455,25 @@ test_include(void **state)
 	    "opened on line 3"));
 	free(msgs);
 
+	/* An error before include() does not hide the included file's own
+	 * errors, nor those after it. */
+	snprintf(path, sizeof(path), "%s/inc.conf", dir);
+	f = fopen(path, "w");
+	fputs("vip \"m\" {\n\tinterface = \"a/b\"\n" S3 "}\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	f = fopen(path, "w");
+	fputs("control-socket = \"rel\"\ninclude(\"inc.conf\")\nbogus = 1\n", f);
+	fclose(f);
+	f = open_memstream(&msgs, &n);
+	cfg = config_load(path, f);
+	fclose(f);
+	assert_null(cfg);
+	assert_non_null(strstr(msgs, "main.conf:1: control-socket 'rel' must be"));
+	assert_non_null(strstr(msgs, "/inc.conf:2: interface name may not contain '/'"));
+	assert_non_null(strstr(msgs, "main.conf:3: unknown option 'bogus'"));
+	free(msgs);
+
 	f = fopen(path, "w");
 	fputs("include(\"nope.conf\")\n", f);
 	fclose(f);
@@ -431,6 +495,235 @@ test_include(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* dir/name with `text` and `mode`; returns the path in `path`. */
+static void
+put_file(char *path, size_t len, const char *dir, const char *name,
+    const char *text, mode_t mode)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void
+rm_dir(const char *dir)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* HEAD S3 plus one "key = path" line, loaded; NULL and the message when
+ * refused. */
+static struct vipd_config *
+load_with(const char *key, const char *path, char **msgs)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), HEAD S3 "\t%s = \"%s\"\n}\n", key, path);
+	return load(text, msgs);
+}
+
+/* A refused password file, with the exact message at line 5. */
+static void
+secret_refused(const char *path, const char *msg)
+{
+	struct vipd_config *cfg;
+	char *msgs = NULL, want[512];
+
+	cfg = load_with("redis-password-file", path, &msgs);
+	snprintf(want, sizeof(want), "t.conf:5: password file %s%s\n", path, msg);
+	if (cfg || strcmp(msgs, want) != 0)
+		fail_msg("%s: %s, messages:\n%s\nwanted: %s", path,
+		    cfg ? "accepted" : "wrong message", msgs, want);
+	free(msgs);
+}
+
+static void
+test_secrets(void **state)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", rp[128], sp[128], p[128];
+	char text[1024], long_line[CONFIG_MAX_SECRET + 2], *msgs = NULL, *out;
+	const struct vip_config *vc;
+	struct vipd_config *cfg, *again;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put_file(rp, sizeof(rp), dir, "redis.pass", "r3dis-s3cret\r\nsecond line\n",
+	    0600);
+	/* group access is the admin's choice (a "vipd" group) */
+	put_file(sp, sizeof(sp), dir, "sentinel.pass", "sent1nel-s3cret", 0640);
+	snprintf(text, sizeof(text), HEAD S3 "\tredis-user = \"vipd\"\n"
+	    "\tredis-password-file = \"%s\"\n\tsentinel-user = \"watcher\"\n"
+	    "\tsentinel-password-file = \"%s\"\n}\n", rp, sp);
+	cfg = load(text, &msgs);
+	if (!cfg)
+		fail_msg("%s", msgs);
+	assert_string_equal(msgs, "");
+	free(msgs);
+	vc = &cfg->vips[0];
+	assert_string_equal(vc->redis_user, "vipd");
+	assert_string_equal(vc->redis_password_file, rp);
+	assert_string_equal(vc->redis_password, "r3dis-s3cret");
+	assert_string_equal(vc->sentinel_user, "watcher");
+	assert_string_equal(vc->sentinel_password_file, sp);
+	assert_string_equal(vc->sentinel_password, "sent1nel-s3cret");
+
+	/* vipd -n -v shows the files, never the secrets, and loads back. */
+	out = print(cfg);
+	assert_null(strstr(out, "s3cret"));
+	snprintf(text, sizeof(text), "\tredis-user             = \"vipd\"\n"
+	    "\tredis-password-file    = \"%s\"\n", rp);
+	assert_non_null(strstr(out, text));
+	snprintf(text, sizeof(text), "\tsentinel-user          = \"watcher\"\n"
+	    "\tsentinel-password-file = \"%s\"\n", sp);
+	assert_non_null(strstr(out, text));
+	again = load(out, &msgs);
+	assert_non_null(again);
+	assert_true(config_vip_equal(&cfg->vips[0], &again->vips[0]));
+	config_free(again);
+	free(msgs);
+	free(out);
+	config_free(cfg);
+
+	/* A password file alone is requirepass. */
+	cfg = load_with("sentinel-password-file", sp, &msgs);
+	assert_non_null(cfg);
+	assert_null(cfg->vips[0].sentinel_user);
+	assert_string_equal(cfg->vips[0].sentinel_password, "sent1nel-s3cret");
+	config_free(cfg);
+	free(msgs);
+
+	put_file(p, sizeof(p), dir, "world.pass", "x\n", 0644);
+	secret_refused(p, " is accessible by other users (mode 0644); chmod 600 it");
+	put_file(p, sizeof(p), dir, "w.pass", "x\n", 0602);
+	secret_refused(p, " is accessible by other users (mode 0602); chmod 600 it");
+	put_file(p, sizeof(p), dir, "empty.pass", "", 0600);
+	secret_refused(p, " is empty (the password is its first line)");
+	put_file(p, sizeof(p), dir, "blank.pass", "\r\nx\n", 0600);
+	secret_refused(p, " is empty (the password is its first line)");
+	memset(long_line, 'x', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	put_file(p, sizeof(p), dir, "long.pass", long_line, 0600);
+	secret_refused(p, ": the first line is longer than 4096 bytes");
+	/* A FIFO would block the load: refused without opening for long. */
+	snprintf(p, sizeof(p), "%s/fifo.pass", dir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	secret_refused(p, " is not a regular file");
+	if (geteuid() != 0) {
+		put_file(p, sizeof(p), dir, "locked.pass", "x\n", 0000);
+		secret_refused(p, ": Permission denied");
+	}
+	rm_dir(dir);
+}
+
+static void
+test_notify(void **state)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", p[128], *msgs = NULL, want[256];
+	struct vipd_config *cfg;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put_file(p, sizeof(p), dir, "notify.sh", "#!/bin/sh\n", 0700);
+	cfg = load_with("notify", p, &msgs);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->vips[0].notify, p);
+	config_free(cfg);
+	free(msgs);
+
+	put_file(p, sizeof(p), dir, "notify.sh", "#!/bin/sh\n", 0655);
+	cfg = load_with("notify", p, &msgs);
+	assert_null(cfg);
+	snprintf(want, sizeof(want), "t.conf:5: notify %s is not executable by its "
+	    "owner (mode 0655)\n", p);
+	assert_string_equal(msgs, want);
+	free(msgs);
+	rm_dir(dir);
+
+	cfg = load(HEAD S3 "\tearly-claim = no\n\tnotify-timeout = 100\n}\n", &msgs);
+	assert_non_null(cfg);
+	assert_false(cfg->vips[0].early_claim);
+	assert_int_equal(cfg->vips[0].notify_timeout, 100);
+	config_free(cfg);
+	free(msgs);
+}
+
+/* Each field that matters, changed alone, makes two vips differ. */
+static void
+test_vip_equal(void **state)
+{
+	struct hostport other_sentinels[3];
+	const struct vip_config *a;
+	struct vipd_config *cfg, *cfg2;
+	struct vip_config b;
+	char *msgs = NULL;
+
+	(void)state;
+	cfg = load(full, &msgs);
+	assert_non_null(cfg);
+	free(msgs);
+	cfg2 = load(full, &msgs);
+	assert_non_null(cfg2);
+	free(msgs);
+	a = &cfg->vips[0];
+	assert_true(config_vip_equal(a, a));
+	assert_true(config_vip_equal(a, &cfg2->vips[0]));
+	assert_false(config_vip_equal(a, &cfg->vips[1]));
+
+#define DIFFERS(change) do {						\
+		b = *a;							\
+		change;							\
+		if (config_vip_equal(a, &b))				\
+			fail_msg("equal after: %s", #change);		\
+	} while (0)
+	DIFFERS(b.name = "other");
+	DIFFERS(b.address.len = 25);
+	DIFFERS(b.address = cfg->vips[1].address);
+	DIFFERS(b.interface = "eth9");
+	DIFFERS(b.redis.port++);
+	DIFFERS(b.has_announce = false);
+	DIFFERS(b.announce.port++);
+	DIFFERS(b.n_sentinels--);
+	memcpy(other_sentinels, a->sentinels, sizeof(other_sentinels));
+	other_sentinels[2].port++;
+	DIFFERS(b.sentinels = other_sentinels);
+	DIFFERS(b.no_quorum_policy = NO_QUORUM_RELEASE);
+	DIFFERS(b.early_claim = !b.early_claim);
+	DIFFERS(b.notify = "/bin/true");
+	DIFFERS(b.redis_user = "u");
+	DIFFERS(b.redis_password_file = "/p");
+	DIFFERS(b.redis_password = "p");
+	DIFFERS(b.sentinel_user = "u");
+	DIFFERS(b.sentinel_password_file = "/p");
+	DIFFERS(b.sentinel_password = "p");
+	for (size_t i = 0; i < CONFIG_N_KNOBS; i++)
+		DIFFERS(*(unsigned int *)((char *)&b + config_knobs[i].offset) += 1);
+#undef DIFFERS
+
+	/* Secrets compare by content, not by pointer; the line is not
+	 * behaviour. */
+	b = *a;
+	b.line = 99;
+	assert_true(config_vip_equal(a, &b));
+	cfg->vips[0].redis_password_file = strdup("/p");
+	cfg->vips[0].redis_password = strdup("secret");
+	b = *a;
+	b.redis_password_file = "/p";
+	b.redis_password = "secret";
+	assert_true(config_vip_equal(a, &b));
+	b.redis_password = "Secret";
+	assert_false(config_vip_equal(a, &b));
+	config_free(cfg);
+	config_free(cfg2);
+}
+
 /* A NUL byte can only come from a fuzzer or a corrupt file. */
 static void
 test_nul(void **state)
@@ -444,6 +737,13 @@ test_nul(void **state)
 	assert_null(config_load_buffer(text, sizeof(text) - 1, "t.conf", f));
 	fclose(f);
 	assert_non_null(strstr(msgs, "t.conf:6: NUL byte"));
+	free(msgs);
+
+	/* A '/' before the NUL once made the scan loop forever (fuzzer). */
+	f = open_memstream(&msgs, &n);
+	assert_null(config_load_buffer("/\0", 2, "t.conf", f));
+	fclose(f);
+	assert_string_equal(msgs, "t.conf:1: NUL byte in configuration\n");
 	free(msgs);
 }
 
@@ -459,6 +759,9 @@ main(void)
 		cmocka_unit_test(test_print_canonical),
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_nul),
+		cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_notify),
+		cmocka_unit_test(test_vip_equal),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
