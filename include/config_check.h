@@ -32,11 +32,11 @@
  * the end: config.c names no-quorum-hold-down by its index.
  */
 #define CONFIG_KNOBS(X)							\
-	X("role-check-interval", role_check_interval, 500, 50, 60000, "ms", 0) \
+	X("role-check-interval", role_check_interval, 200, 50, 60000, "ms", 0) \
 	X("sentinel-poll-interval", sentinel_poll_interval, 1000, 100, 60000, "ms", 0) \
-	X("command-timeout", command_timeout, 1000, 100, 60000, "ms", 0) \
-	X("redis-down-after", redis_down_after, 1500, 0, 600000, "ms", 0) \
-	X("no-quorum-hold-down", no_quorum_hold_down, 5000, 0, 3600000, "ms", 0) \
+	X("command-timeout", command_timeout, 500, 100, 60000, "ms", 0) \
+	X("redis-down-after", redis_down_after, 500, 0, 600000, "ms", 0) \
+	X("no-quorum-hold-down", no_quorum_hold_down, 2000, 0, 3600000, "ms", 0) \
 	X("garp-count", garp_count, 5, 1, 100, "", 0)			\
 	X("garp-interval", garp_interval, 200, 10, 10000, "ms", 0)	\
 	X("garp-repeat-delay", garp_repeat_delay, 5000, 0, 600000, "ms", 0) \
@@ -76,6 +76,10 @@ int config_check_address(const char *s, struct prefix *out, char *err,
 
 /* Linux dev_valid_name(), plus no control characters. */
 int config_check_interface(const char *s, char *err, size_t errlen);
+
+/* One of two words: "key must be "a" or "b", not "value"". */
+int config_check_choice(const char *key, const char *value, const char *a,
+    const char *b, char *err, size_t errlen);
 
 /* A Redis ACL user name: not empty, no spaces or control characters. */
 int config_check_user(const char *key, const char *s, char *err, size_t errlen);

@@ -205,17 +205,9 @@ config_check_str(int key, const char *name, const char *value, char *err,
 		return config_check_hostport(name, value, CONFIG_REDIS_PORT, &hp, err,
 		    errlen);
 	case K_POLICY:
-		if (strcmp(value, "release") == 0 || strcmp(value, "keep") == 0)
-			return 0;
-		snprintf(err, errlen, "no-quorum-policy must be \"release\" or "
-		    "\"keep\", not \"%s\"", value);
-		return -1;
+		return config_check_choice(name, value, "release", "keep", err, errlen);
 	case K_EARLY_CLAIM:
-		if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)
-			return 0;
-		snprintf(err, errlen, "early-claim must be yes or no, not \"%s\"",
-		    value);
-		return -1;
+		return config_check_choice(name, value, "yes", "no", err, errlen);
 	case K_REDIS_USER:
 	case K_SENTINEL_USER:
 		return config_check_user(name, value, err, errlen);

@@ -176,6 +176,16 @@ config_check_interface(const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+int
+config_check_choice(const char *key, const char *value, const char *a,
+    const char *b, char *err, size_t errlen)
+{
+	if (strcmp(value, a) == 0 || strcmp(value, b) == 0)
+		return 0;
+	return config_fail(err, errlen, "%s must be \"%s\" or \"%s\", not \"%s\"",
+	    key, a, b, value);
+}
+
 /* AUTH and the ACL file format split on spaces: such a name cannot work. */
 int
 config_check_user(const char *key, const char *s, char *err, size_t errlen)

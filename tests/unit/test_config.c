@@ -132,7 +132,7 @@ static const struct bad_case bad_cases[] = {
 	{ "include from a buffer", "include(\"x.conf\")\n" MIN,
 	  "t.conf:1: include() is not available here" },
 	{ "bad early-claim", HEAD S3 "\tearly-claim = true\n}\n",
-	  "t.conf:5: early-claim must be yes or no, not \"true\"" },
+	  "t.conf:5: early-claim must be \"yes\" or \"no\", not \"true\"" },
 	{ "notify-timeout too small", HEAD S3 "\tnotify-timeout = 99\n}\n",
 	  "t.conf:5: notify-timeout 99 is out of range: expected 100..600000 ms" },
 	{ "notify-timeout too big", HEAD S3 "\tnotify-timeout = 600001\n}\n",
@@ -237,12 +237,12 @@ test_defaults(void **state)
 	assert_int_equal(config_majority(vc), 2);
 	assert_string_equal(hostport_fmt(&vc->sentinels[2], b, sizeof(b)),
 	    "192.0.2.13:26379");
-	assert_int_equal(vc->role_check_interval, 500);
+	assert_int_equal(vc->role_check_interval, 200);
 	assert_int_equal(vc->sentinel_poll_interval, 1000);
-	assert_int_equal(vc->command_timeout, 1000);
-	assert_int_equal(vc->redis_down_after, 1500);
+	assert_int_equal(vc->command_timeout, 500);
+	assert_int_equal(vc->redis_down_after, 500);
 	assert_int_equal(vc->no_quorum_policy, NO_QUORUM_RELEASE);
-	assert_int_equal(vc->no_quorum_hold_down, 5000);
+	assert_int_equal(vc->no_quorum_hold_down, 2000);
 	assert_int_equal(vc->garp_count, 5);
 	assert_int_equal(vc->garp_interval, 200);
 	assert_int_equal(vc->garp_repeat_delay, 5000);
