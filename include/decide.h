@@ -52,8 +52,8 @@ struct sentinel_view {
 
 	/* A failover this sentinel leads: it published +elected-leader after
 	 * winning the vote for `failover_epoch`, and has not published
-	 * -failover-abort-*, +failover-end or +switch-master since, nor seen
-	 * a newer epoch (see README "Early claim"). */
+	 * -failover-abort-* since, nor seen a newer epoch (see README "Early
+	 * claim"). */
 	bool failover;
 	uint64_t failover_epoch;
 	uint64_t failover_since;	/* ms */

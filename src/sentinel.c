@@ -147,7 +147,12 @@ failover_clear(struct sentinel_link *s)
 
 /* Follow the failover this sentinel leads, from its own events (only the
  * leader publishes +elected-leader and the failover-state events for the
- * replica it promotes, reference A.1/A.2). */
+ * replica it promotes, reference A.1/A.2). A completed failover
+ * (+failover-end, +switch-master) stays on record: the other sentinels may
+ * still name the old master for a moment, and dropping the authorisation
+ * then would release and re-claim the VIP. decide() lets it expire after
+ * DECIDE_FAILOVER_MAX; an abort, a newer epoch or a lost subscriber link
+ * ends it at once. */
 static void
 failover_track(struct sentinel_link *s, const struct sentinel_event *ev)
 {
@@ -178,8 +183,6 @@ failover_track(struct sentinel_link *s, const struct sentinel_event *ev)
 		s->changed(s->arg);
 		break;
 	case SEV_FAILOVER_ABORT:
-	case SEV_FAILOVER_END:
-	case SEV_SWITCH_MASTER:
 		failover_clear(s);
 		break;
 	default:

@@ -23,6 +23,12 @@
 #                               (10 s / 2 s) instead of SENTINEL DEBUG
 #                               info-period 1000 publish-period 500
 #   CLUSTER_KEEP=1              keep $CLUSTER_DIR
+#   CLUSTER_VIPD_EXTRA          extra lines for vipd.conf's vip section
+#                               (e.g. "no-quorum-hold-down = 300"), read
+#                               when vipd is started
+#   CLUSTER_VIPD_WRAPPER        a command vipd is run under (e.g. valgrind ...)
+#   CLUSTER_FAILOVER_TIMEOUT    sentinel failover-timeout (default 10000)
+#   CLUSTER_WRITER_PREFIX       the writer's keys are <prefix>:<n> (default seq)
 #
 # Function prefixes: cluster_ (this file), ns_ / ok / diag (netns.sh).
 
@@ -45,6 +51,7 @@ CLUSTER_SAMPLER="$top_builddir/tests/net/sampler"
 declare -A CLUSTER_REDIS_PID=() CLUSTER_SENTINEL_PID=() CLUSTER_VIPD_PID=()
 CLUSTER_WRITER_PID=
 CLUSTER_SAMPLER_PID=
+CLUSTER_MONITOR_PIDS=()
 CLUSTER_DIR=
 
 # --- set-up and tear-down -----------------------------------------------------
@@ -64,11 +71,11 @@ cluster_cleanup() {
 	local pid
 	# Stop in reverse order of dependency, before the namespaces vanish,
 	# so that vipd can remove the VIP and the logs are complete.
-	for pid in "$CLUSTER_WRITER_PID" "$CLUSTER_SAMPLER_PID" \
+	for pid in "$CLUSTER_WRITER_PID" "$CLUSTER_SAMPLER_PID" "${CLUSTER_MONITOR_PIDS[@]}" \
 		"${CLUSTER_VIPD_PID[@]}" "${CLUSTER_SENTINEL_PID[@]}" "${CLUSTER_REDIS_PID[@]}"; do
 		[ -n "$pid" ] && ns_stop_pid "$pid"
 	done
-	CLUSTER_WRITER_PID='' CLUSTER_SAMPLER_PID=''
+	CLUSTER_WRITER_PID='' CLUSTER_SAMPLER_PID='' CLUSTER_MONITOR_PIDS=()
 	CLUSTER_VIPD_PID=() CLUSTER_SENTINEL_PID=() CLUSTER_REDIS_PID=()
 	[ -n "$CLUSTER_DIR" ] && [ -d "$CLUSTER_DIR" ] || return 0
 	if [ "${CLUSTER_KEEP:-0}" = 1 ] || [ "$TAP_FAILED" -gt 0 ]; then
@@ -151,12 +158,38 @@ cluster_start_sentinel() {
 		dir $dir
 		sentinel monitor $CLUSTER_MASTER_NAME ${CLUSTER_IP[n1]} $CLUSTER_REDIS_PORT 2
 		sentinel down-after-milliseconds $CLUSTER_MASTER_NAME 1000
-		sentinel failover-timeout $CLUSTER_MASTER_NAME 10000
+		sentinel failover-timeout $CLUSTER_MASTER_NAME ${CLUSTER_FAILOVER_TIMEOUT:-10000}
 		sentinel parallel-syncs $CLUSTER_MASTER_NAME 1
 	EOF
-	ns_bg "$node" "$dir/sentinel.log" redis-sentinel "$dir/sentinel.conf" || return 1
+	cluster_run_sentinel "$node"
+}
+
+# cluster_run_sentinel NODE: start NODE's sentinel on its existing config
+# file (which Sentinel rewrites with what it has learnt: epochs, the current
+# master, the other sentinels).
+cluster_run_sentinel() {
+	local node=$1 dir="$CLUSTER_DIR/$1/sentinel"
+	ns_bg "$node" "$dir/sentinel.log.$(date +%s%N)" redis-sentinel "$dir/sentinel.conf" || return 1
 	CLUSTER_SENTINEL_PID[$node]=$NS_LAST_PID
 	wait_for 5 cluster_sentinel_cli "$node" PING >/dev/null
+}
+
+# cluster_kill_sentinel NODE: kill -9.
+cluster_kill_sentinel() {
+	local pid=${CLUSTER_SENTINEL_PID[$1]}
+	[ -n "$pid" ] || return 0
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	ns_forget_pid "$pid"
+	CLUSTER_SENTINEL_PID[$1]=
+}
+
+# cluster_restart_sentinel NODE: start it again on its own config file, with
+# the shortened periods (SENTINEL DEBUG is not saved in the file).
+cluster_restart_sentinel() {
+	cluster_run_sentinel "$1" || return 1
+	[ "${CLUSTER_SENTINEL_DEFAULTS:-0}" = 1 ] && return 0
+	[ "$(cluster_sentinel_cli "$1" SENTINEL DEBUG info-period 1000 publish-period 500)" = OK ]
 }
 
 # cluster_sentinel_short_periods: INFO every 1 s, hello every 0.5 s, which
@@ -240,6 +273,7 @@ cluster_vipd_conf() {
 		    interface = "eth0"
 		    redis = "${CLUSTER_IP[$node]}:$CLUSTER_REDIS_PORT"
 		    sentinels = { $sentinels }
+		${CLUSTER_VIPD_EXTRA:-}
 		}
 	EOF
 }
@@ -247,11 +281,41 @@ cluster_vipd_conf() {
 # cluster_start_vipd NODE: the real daemon, debug log in $CLUSTER_DIR/NODE/vipd.log.
 cluster_start_vipd() {
 	local node=$1
+	local wrap=()
+	# shellcheck disable=SC2206  # a command line, split on purpose
+	[ -n "${CLUSTER_VIPD_WRAPPER:-}" ] && wrap=($CLUSTER_VIPD_WRAPPER)
 	cluster_vipd_conf "$node" >"$CLUSTER_DIR/$node/vipd.conf"
-	ns_bg "$node" "$CLUSTER_DIR/$node/vipd.log" "$CLUSTER_VIPD" -d -c "$CLUSTER_DIR/$node/vipd.conf" ||
-		return 1
+	# appended: a restarted vipd keeps the log of the one before
+	ns_bg "$node" /dev/null sh -c 'exec "$@" >>"$0" 2>&1' "$CLUSTER_DIR/$node/vipd.log" \
+		"${wrap[@]}" "$CLUSTER_VIPD" -d -c "$CLUSTER_DIR/$node/vipd.conf" || return 1
 	CLUSTER_VIPD_PID[$node]=$NS_LAST_PID
-	wait_for 5 test -S "$CLUSTER_DIR/$node/vipd.sock"
+	wait_for "$([ ${#wrap[@]} -gt 0 ] && echo 30 || echo 5)" test -S "$CLUSTER_DIR/$node/vipd.sock"
+}
+
+# cluster_stop_vipd NODE: SIGTERM (vipd releases what it holds) and wait;
+# returns vipd's exit status (143 = killed by the TERM, 137 = by a KILL).
+cluster_stop_vipd() {
+	local pid=${CLUSTER_VIPD_PID[$1]} rc i
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"; rc=$?
+	ns_forget_pid "$pid"
+	CLUSTER_VIPD_PID[$1]=
+	rm -f "$CLUSTER_DIR/$1/vipd.sock"
+	return $rc
+}
+
+# cluster_kill_vipd NODE: kill -9, as a crash would (the VIP stays behind).
+cluster_kill_vipd() {
+	local pid=${CLUSTER_VIPD_PID[$1]}
+	[ -n "$pid" ] || return 0
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	ns_forget_pid "$pid"
+	CLUSTER_VIPD_PID[$1]=
+	rm -f "$CLUSTER_DIR/$1/vipd.sock"
 }
 
 # cluster_vipctl NODE args...: vipctl against NODE's daemon.
@@ -315,12 +379,38 @@ cluster_holders_are() { [ "$(cluster_holders)" = "$1" ]; }
 # every 10 ms, 200 ms timeouts, a new connection at least every 250 ms (so
 # that a second holder of the VIP would get some of the writes).
 cluster_start_writer() {
-	ns_bg c "$CLUSTER_DIR/c/writer.out" "$CLUSTER_WRITER" -i 10 -t 200 -r 250 \
+	ns_bg c "$CLUSTER_DIR/c/writer.out" "$CLUSTER_WRITER" -i 10 -t 200 -r 250 -k "${CLUSTER_WRITER_PREFIX:-seq}" \
 		-l "$CLUSTER_DIR/c/writer.log" "$CLUSTER_VIP" "$CLUSTER_REDIS_PORT" || return 1
 	CLUSTER_WRITER_PID=$NS_LAST_PID
 }
 cluster_stop_writer() { ns_stop_pid "$CLUSTER_WRITER_PID"; }
 cluster_writer_acks() { grep -c '^ack ' "$CLUSTER_DIR/c/writer.log" 2>/dev/null; }
+
+# cluster_start_monitor LOG [interval_ms]: from the client namespace, what
+# each sentinel names as master and each data node's ROLE, every 20 ms by
+# default; one process per server (writer -m), all appending
+# "<ms> <label> <value>" lines to LOG on every change. Labels: s-n1, s-n2,
+# s-n3 (value: an ip or -), r-n1, r-n2 (master, slave or -).
+cluster_start_monitor() {
+	local log=$1 iv=${2:-20} n
+	: >"$log"
+	for n in $CLUSTER_SENTINEL_NODES; do
+		ns_bg c /dev/null "$CLUSTER_WRITER" -m sentinel -L "s-$n" -n "$CLUSTER_MASTER_NAME" -i "$iv" -t 100 \
+			-l "$log" "${CLUSTER_IP[$n]}" "$CLUSTER_SENTINEL_PORT" || return 1
+		CLUSTER_MONITOR_PIDS+=("$NS_LAST_PID")
+	done
+	for n in $CLUSTER_DATA_NODES; do
+		ns_bg c /dev/null "$CLUSTER_WRITER" -m role -L "r-$n" -i "$iv" -t 100 \
+			-l "$log" "${CLUSTER_IP[$n]}" "$CLUSTER_REDIS_PORT" || return 1
+		CLUSTER_MONITOR_PIDS+=("$NS_LAST_PID")
+	done
+	wait_for 3 test "$(wc -l <"$log")" -ge 5
+}
+cluster_stop_monitor() {
+	local p
+	for p in "${CLUSTER_MONITOR_PIDS[@]}"; do ns_stop_pid "$p"; done
+	CLUSTER_MONITOR_PIDS=()
+}
 
 # cluster_start_sampler [interval_ms]: who holds the VIP, every 10 ms by
 # default (niced up: a stalled sampler could miss a short double holding).
@@ -371,10 +461,10 @@ cluster_sampler_timeline() {
 		printf "%+8.3f s  %s\n", ($1 - from) / 1000, $2; last = $2 }' "$CLUSTER_DIR/sampler.log"
 }
 
-# cluster_writer_acks_by_node: "<n> <ms> <bind>" per acknowledged write, bind
-# being the ip of the server the connection reached.
+# cluster_writer_acks_by_node: "<n> <ms> <bind> <sent_ms>" per acknowledged
+# write, bind being the ip of the server the connection reached.
 cluster_writer_acks_by_node() {
-	awk '$1 == "connected" { b = $4 } $1 == "ack" { print $2, $3, b }' "$CLUSTER_DIR/c/writer.log"
+	awk '$1 == "connected" { b = $4 } $1 == "ack" { print $2, $3, b, $4 }' "$CLUSTER_DIR/c/writer.log"
 }
 
 # cluster_writer_stats KILL_MS: figures about the client around the kill:
@@ -403,10 +493,11 @@ cluster_writer_stats() {
 # IP have no key seq:<n> on NODE now.
 cluster_missing_on() {
 	local node=$1 ip=$2
-	cluster_redis_cli "$node" --scan --pattern 'seq:*' >"$CLUSTER_DIR/keys.$node" || return 1
-	cluster_writer_acks_by_node | awk -v ip="$ip" '
+	local p=${CLUSTER_WRITER_PREFIX:-seq}
+	cluster_redis_cli "$node" --scan --pattern "$p:*" >"$CLUSTER_DIR/keys.$node" || return 1
+	cluster_writer_acks_by_node | awk -v ip="$ip" -v p="$p" '
 		FNR == NR { have[$1] = 1; next }
-		$3 == ip && !(("seq:" $1) in have) { miss++ }
+		$3 == ip && !((p ":" $1) in have) { miss++ }
 		END { print miss + 0 }' "$CLUSTER_DIR/keys.$node" -
 }
 

@@ -111,7 +111,7 @@ ip3=${CLUSTER_IP[n3]}
 ns_exec n3 ip addr add 192.0.2.33/32 dev eth0
 ns_bg n3 "$adir/redis.log" redis-server --port 6390 --bind "$ip3" --save '' --appendonly no \
 	--daemonize no --dir "$adir" --protected-mode no \
-	--user default off --user "vipd on >node-secret ~* &* -@all +role +info +ping +auth"
+	--user default off --user vipd on '>node-secret' '~*' '&*' -@all +role +info +ping
 apid=$NS_LAST_PID
 spids=()
 for p in 26390 26391 26392; do
@@ -152,7 +152,14 @@ check "a password file readable by others is refused" \
 	bash -c "'$CLUSTER_VIPD' -n -c '$adir/vipd.conf' 2>&1 | grep -q 'accessible by other users'"
 chmod 600 "$adir/node.pass"
 auth_holds() { ns_exec n3 ip -4 addr show dev eth0 | grep -q 'inet 192.0.2.133/32'; }
-wait_for 10 bash -c "[ \"\$(ns_exec_n3=1; ip netns exec $(ns_name n3) redis-cli -h $ip3 -p 26390 -a sentinel-secret --no-auth-warning SENTINEL get-master-addr-by-name authm | head -n 1)\" = $ip3 ]"
+# The sentinels answer only with their password, and know the master.
+auth_sentinel_ready() {
+	[ "$(ns_exec n3 timeout 2 redis-cli -h "$ip3" -p 26390 -a sentinel-secret --no-auth-warning \
+		SENTINEL get-master-addr-by-name authm 2>/dev/null | head -n 1)" = "$ip3" ]
+}
+check "the Sentinels with requirepass know the master" wait_for 10 auth_sentinel_ready
+check "the data node refuses ROLE without credentials" \
+	bash -c "ip netns exec $(ns_name n3) redis-cli -h $ip3 -p 6390 ROLE 2>&1 | grep -q NOAUTH"
 ns_bg n3 "$adir/vipd.log" "$CLUSTER_VIPD" -d -c "$adir/vipd.conf"
 avipd=$NS_LAST_PID
 check "with the right credentials the VIP is claimed (AUTH user + requirepass)" wait_for 10 auth_holds

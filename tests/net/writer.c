@@ -16,7 +16,9 @@
  *   connected <ms> <run_id> <bind>     after each (re)connect: which server
  *                                      answered (INFO server run_id and
  *                                      CONFIG GET bind, i.e. the node's ip)
- *   ack <n> <ms>                       SET seq:<n> acknowledged with +OK
+ *   ack <n> <ms> <sent_ms>             SET <prefix>:<n> acknowledged with +OK;
+ *                                      sent_ms: when the command was sent
+ *                                      (it ran on the server in between)
  *   fail <n> <ms> <error>              connect or command failed (n is the
  *                                      write that was pending)
  *   stop <ms> acks=<a> fails=<f> connects=<c> max_gap_ms=<g>
@@ -29,6 +31,14 @@
  *
  * `writer -N` prints the current CLOCK_MONOTONIC time in ms and exits, so a
  * test script can mark events on the same clock.
+ *
+ * `writer -m sentinel|role -L label [-i ms] [-t ms] [-l log] host port` is a
+ * monitor instead: every interval it asks one server either SENTINEL
+ * GET-MASTER-ADDR-BY-NAME <name> (-n name, default mymaster) or ROLE, and
+ * logs "<ms> <label> <value>" when the answer changes (value: the master's
+ * ip, the role, or "-" when there is no answer). <ms> is taken when the
+ * answer arrived, so the change happened at or before it. The chaos test
+ * runs one per Sentinel and data node, all appending to one file.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -83,6 +93,7 @@ struct writer {
 	long interval_ms;
 	long timeout_ms;
 	long reconnect_ms;		/* 0: keep a working connection */
+	const char *prefix;		/* keys are <prefix>:<n> */
 	int64_t connected_at;
 	FILE *log;
 	redisContext *c;
@@ -190,13 +201,14 @@ static int ensure_connected(struct writer *w, uint64_t n)
 static bool write_one(struct writer *w, uint64_t n)
 {
 	redisReply *r;
-	int64_t now;
+	int64_t now, sent;
 
 	if (w->c && w->reconnect_ms && mono_ms() - w->connected_at >= w->reconnect_ms)
 		drop(w);
 	if (ensure_connected(w, n) < 0)
 		return false;
-	r = redisCommand(w->c, "SET seq:%llu %llu", (unsigned long long)n,
+	sent = mono_ms();
+	r = redisCommand(w->c, "SET %s:%llu %llu", w->prefix, (unsigned long long)n,
 			 (unsigned long long)n);
 	now = mono_ms();
 	if (r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "OK") == 0) {
@@ -205,7 +217,8 @@ static bool write_one(struct writer *w, uint64_t n)
 			w->max_gap = now - w->last_ack;
 		w->last_ack = now;
 		w->acks++;
-		logf_line(w, "ack %llu %lld", (unsigned long long)n, (long long)now);
+		logf_line(w, "ack %llu %lld %lld", (unsigned long long)n, (long long)now,
+			  (long long)sent);
 		return true;
 	}
 	logf_line(w, "fail %llu %lld %s", (unsigned long long)n, (long long)now,
@@ -218,11 +231,65 @@ static bool write_one(struct writer *w, uint64_t n)
 	return false;
 }
 
+/* The answer of one monitor poll in `out`: "-" when there is none. */
+static void monitor_ask(struct writer *w, bool sentinel, const char *name,
+			char *out, size_t len)
+{
+	redisReply *r;
+
+	snprintf(out, len, "-");
+	if (!w->c) {
+		w->c = redisConnectWithTimeout(w->host, w->port, ms_tv(w->timeout_ms));
+		if (!w->c || w->c->err ||
+		    redisSetTimeout(w->c, ms_tv(w->timeout_ms)) != REDIS_OK) {
+			drop(w);
+			return;
+		}
+	}
+	r = sentinel ? redisCommand(w->c, "SENTINEL GET-MASTER-ADDR-BY-NAME %s", name)
+		     : redisCommand(w->c, "ROLE");
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+	    r->element[0]->type == REDIS_REPLY_STRING)
+		snprintf(out, len, "%s", r->element[0]->str);
+	else if (!r)
+		drop(w);
+	freeReplyObject(r);
+}
+
+static int monitor(struct writer *w, const char *kind, const char *label,
+		   const char *name)
+{
+	bool sentinel = strcmp(kind, "sentinel") == 0;
+	char last[128] = "", cur[128];
+	int64_t next = mono_ms(), now;
+
+	if (!sentinel && strcmp(kind, "role") != 0) {
+		fprintf(stderr, "writer: -m sentinel|role\n");
+		return 1;
+	}
+	while (!stop_requested) {
+		monitor_ask(w, sentinel, name, cur, sizeof(cur));
+		if (strcmp(cur, last) != 0) {
+			logf_line(w, "%lld %s %s", (long long)mono_ms(), label, cur);
+			snprintf(last, sizeof(last), "%s", cur);
+		}
+		next += w->interval_ms;
+		now = mono_ms();
+		if (next > now)
+			sleep_ms(next - now);
+		else
+			next = now;
+	}
+	drop(w);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: writer [-i interval_ms] [-t timeout_ms] [-r reconnect_ms] [-d seconds]\n"
-		"              [-l logfile] host port\n"
+		"              [-k prefix] [-l logfile] host port\n"
+		"       writer -m sentinel|role -L label [-n name] [-i ms] [-t ms] [-l log] host port\n"
 		"       writer -N   (print CLOCK_MONOTONIC ms and exit)\n"
 		"Writes SET seq:<n> <n> every interval (default 10 ms) until SIGTERM/SIGINT\n"
 		"or the duration; connect and command timeout default 200 ms; with -r a\n"
@@ -231,7 +298,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct writer w = { .interval_ms = 10, .timeout_ms = 200, .log = stdout };
+	struct writer w = { .interval_ms = 10, .timeout_ms = 200, .log = stdout,
+			    .prefix = "seq" };
+	const char *mon_kind = NULL, *mon_label = "?", *mon_name = "mymaster";
 	struct sigaction sa = { .sa_handler = on_signal };
 	long duration_s = 0;
 	const char *logfile = NULL;
@@ -239,7 +308,7 @@ int main(int argc, char **argv)
 	uint64_t n = 1;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "Nhi:t:r:d:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "Nhi:t:r:d:l:k:m:L:n:")) != -1) {
 		switch (opt) {
 		case 'N':
 			printf("%lld\n", (long long)mono_ms());
@@ -249,6 +318,10 @@ int main(int argc, char **argv)
 		case 'r': w.reconnect_ms = atol(optarg); break;
 		case 'd': duration_s = atol(optarg); break;
 		case 'l': logfile = optarg; break;
+		case 'k': w.prefix = optarg; break;
+		case 'm': mon_kind = optarg; break;
+		case 'L': mon_label = optarg; break;
+		case 'n': mon_name = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -259,13 +332,21 @@ int main(int argc, char **argv)
 	}
 	w.host = argv[optind];
 	w.port = atoi(argv[optind + 1]);
-	if (logfile && !(w.log = fopen(logfile, "w"))) {
+	/* a monitor appends: several of them share one file */
+	if (logfile && !(w.log = fopen(logfile, mon_kind ? "a" : "w"))) {
 		fprintf(stderr, "writer: %s: %s\n", logfile, strerror(errno));
 		return 1;
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (mon_kind) {
+		int rc = monitor(&w, mon_kind, mon_label, mon_name);
+
+		if (w.log != stdout)
+			fclose(w.log);
+		return rc;
+	}
 
 	start = mono_ms();
 	logf_line(&w, "start %lld %s:%d", (long long)start, w.host, w.port);
