@@ -24,10 +24,16 @@
 
 #include "status.h"
 
-#define CTL_PROTO_VERSION	1
+/* Version 2 appended LAST_DECISION to the `vip` record. Clients also read
+ * version 1 replies (see ctl_proto.c for why). */
+#define CTL_PROTO_VERSION	2
+#define CTL_PROTO_VERSION_MIN	1
 #define CTL_REQUEST_MAX		512	/* request line, '\n' included */
 #define CTL_REPLY_LINE_MAX	1024	/* longest reply line, '\n' included */
 #define CTL_MAX_VIPS		1024	/* a reply carries at most this many */
+/* Longest message of a `reload` record, NUL included: the record then
+ * stays within CTL_REPLY_LINE_MAX. */
+#define CTL_MSG_MAX		1000
 
 /* Stable codes of `error` records; vipctl maps them to exit codes. */
 #define CTL_ERR_NO_SUCH_VIP	"no-such-vip"
@@ -44,6 +50,14 @@ struct ctl_ops {
 	/* Fill `out` for VIP number `idx` (0-based); -ENOENT past the end.
 	 * Called from the loop while a reply is built; `out` is zeroed. */
 	int (*status)(void *arg, size_t idx, struct vip_status *out);
+	/* Optional (NULL: `reload` is answered "reload not supported").
+	 * Reload the configuration the daemon was started with; never a
+	 * path from the client. Returns 0 if the new configuration is in
+	 * effect, `msg` saying what changed; negative (-errno) if it was
+	 * refused and nothing changed, `msg` saying why. `msg` is zeroed,
+	 * `msglen` is CTL_MSG_MAX; longer text is cut, control characters
+	 * become spaces on the wire. */
+	int (*reload)(void *arg, char *msg, size_t msglen);
 };
 
 /*
@@ -65,12 +79,13 @@ const char *ctl_strerror(int err);
 /* --- protocol: requests ---------------------------------------------- */
 
 enum ctl_command {
-	CTL_CMD_STATUS = 1,
+	CTL_CMD_STATUS = 1,		/* `status [NAME]` */
+	CTL_CMD_RELOAD,			/* `reload` */
 };
 
 struct ctl_request {
 	enum ctl_command cmd;
-	char name[128];			/* "" = every VIP */
+	char name[128];			/* status: "" = every VIP */
 };
 
 /* One request line, without its '\n' (a trailing '\r' is tolerated).
@@ -81,10 +96,12 @@ int ctl_format_request(const struct ctl_request *req, char *buf, size_t len);
 
 /* --- protocol: replies, server half ---------------------------------- */
 
-/* A reply is: header, then status records and `end`, or one `error`.
+/* A reply is: header, then status records and `end`, or one `error`; to
+ * `reload`: header, one reload record, `end`.
  * Each returns -EIO if `out` has its error flag set afterwards. */
 int ctl_format_header(FILE *out);
 int ctl_format_status(const struct vip_status *st, FILE *out);
+int ctl_format_reload(FILE *out, bool ok, const char *msg);
 int ctl_format_end(FILE *out);
 int ctl_format_error(FILE *out, const char *code, const char *msg);
 
@@ -96,6 +113,9 @@ struct ctl_reply {
 	bool failed;			/* ... and it was `error` */
 	char err_code[32];
 	char err_msg[256];
+	bool has_reload;		/* a `reload` record was read */
+	bool reload_ok;
+	char reload_msg[CTL_MSG_MAX];
 	struct vip_status *vips;	/* n_vips entries, in reply order */
 	size_t n_vips;
 	size_t cap;
@@ -105,12 +125,25 @@ struct ctl_reply {
 void ctl_reply_init(struct ctl_reply *r);
 /*
  * Feed one reply line without its '\n'. Returns 0 (more expected), 1 (the
- * reply is complete: check r->failed), -EPROTO (the header names another
- * protocol version: r->version says which; 0 if it is no header at all),
+ * reply is complete: check r->failed, then r->has_reload or the VIPs),
+ * -EPROTO (the header names a protocol version outside
+ * CTL_PROTO_VERSION_MIN..CTL_PROTO_VERSION: r->version says which; 0 if it
+ * is no header at all),
  * -EINVAL (malformed, or any line after the end), -ENOMEM.
  * After an error the reply is unusable except for ctl_reply_free().
  */
 int ctl_reply_line(struct ctl_reply *r, const char *line, size_t len);
 void ctl_reply_free(struct ctl_reply *r);	/* frees vips; r reusable */
+
+/* --- rendering: Prometheus metrics ----------------------------------- */
+
+/*
+ * Write `n` VIPs as Prometheus text exposition format 0.0.4 (the format
+ * node_exporter's textfile collector reads): every family with its HELP
+ * and TYPE lines, then one sample per VIP (and per state, role or
+ * Sentinel), label values escaped. Pure: `vipctl metrics` prints it.
+ * -EIO if `out` has its error flag set afterwards.
+ */
+int ctl_format_metrics(const struct vip_status *vips, size_t n, FILE *out);
 
 #endif

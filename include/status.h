@@ -48,6 +48,7 @@ struct vip_status {
 
 	uint64_t garp_frames;		/* announce frames sent */
 	uint64_t transitions;
+	int64_t last_decision;		/* latest decide() run (0 = never) */
 };
 
 #endif

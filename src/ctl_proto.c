@@ -1,20 +1,23 @@
 /*
- * ctl_proto: the control protocol, both halves, without I/O (see ctl.h).
+ * ctl_proto: the control protocol, both halves, without I/O (see ctl.h),
+ * and the Prometheus rendering of its records.
  *
  * Line-based over a Unix stream socket; every line ends with '\n', fields
  * are separated by one TAB. The client sends one request line:
  *
  *	status			every VIP
  *	status NAME		one VIP
+ *	reload			re-read the daemon's configuration file
  *
  * The server answers with a header line, then records, then `end`; or with
  * the header and one `error` record. Either way it then closes.
  *
- *	vipd-ctl 1
+ *	vipd-ctl 2
  *	vip  NAME ADDRESS/LEN IFACE LINK VERDICT HOLDING SINCE TOKEN REASON
  *	     REDIS ROLE NODE_REACHABLE NODE_LAST_SEEN REACHABLE AGREE OTHER
- *	     MAJORITY N_SENTINELS GARP_FRAMES TRANSITIONS
+ *	     MAJORITY N_SENTINELS GARP_FRAMES TRANSITIONS LAST_DECISION
  *	sentinel  VIPNAME ADDRESS REACHABLE MASTER NAMES_US LAST_SEEN EVENTS
+ *	reload  ok|error MESSAGE
  *	end
  *	error  CODE MESSAGE
  *
@@ -25,8 +28,19 @@
  * sanitized on the way out (control characters, TAB and newline become
  * spaces) and rejected on the way in, so a reason that quotes a Redis error
  * can neither break the framing nor put escape sequences on a terminal.
+ * The answer to `reload` is the header, one `reload` record and `end`.
+ *
  * The version in the header changes whenever a record changes shape; new
- * record types may be added without a bump (old clients reject them).
+ * record types may be added without a bump (old clients reject them, and
+ * only a new request, which an old client never sends, gets one).
+ *
+ * Version 2 appended LAST_DECISION to `vip`. That is a bump, not a longer
+ * record under version 1, because a version-1 client demands exactly 21
+ * fields: it breaks either way, and with the bump it says "vipd speaks
+ * control protocol 2" instead of "bad reply". The parser still reads
+ * version 1 (21 fields, last_decision 0 = unknown) because a package
+ * upgrade replaces vipctl before the running vipd restarts: the new client
+ * meets the old daemon first, and must keep working.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,8 +51,10 @@
 #include "ctl.h"
 
 #define HEADER		"vipd-ctl"
-#define VIP_FIELDS	21
+#define VIP_FIELDS	22
+#define VIP_FIELDS_V1	21	/* without LAST_DECISION */
 #define SENTINEL_FIELDS	8
+#define RELOAD_FIELDS	3
 #define MAX_FIELDS	24
 
 /* --- requests ------------------------------------------------------- */
@@ -55,6 +71,16 @@ text_ok(const char *s, size_t len)
 	return true;
 }
 
+/* `line` starts with the word `w`, alone or followed by a space. */
+static bool
+starts_with_word(const char *line, size_t len, const char *w)
+{
+	size_t n = strlen(w);
+
+	return len >= n && memcmp(line, w, n) == 0 &&
+	    (len == n || line[n] == ' ');
+}
+
 int
 ctl_parse_request(const char *line, size_t len, struct ctl_request *req)
 {
@@ -66,9 +92,15 @@ ctl_parse_request(const char *line, size_t len, struct ctl_request *req)
 		len--;
 	if (len >= CTL_REQUEST_MAX || !text_ok(line, len))
 		return -EINVAL;
+	if (starts_with_word(line, len, "reload")) {
+		/* No arguments: the daemon reloads the file it started
+		 * with, never one a client names. */
+		req->cmd = CTL_CMD_RELOAD;
+		return len == 6 ? 0 : -EINVAL;
+	}
 	if (len < n || memcmp(line, status, n) != 0 ||
 	    (len > n && line[n] != ' ')) {
-		/* Printable but unknown: room for `reload` and friends. */
+		/* Printable but unknown: room for future commands. */
 		return -EOPNOTSUPP;
 	}
 	req->cmd = CTL_CMD_STATUS;
@@ -88,9 +120,11 @@ ctl_format_request(const struct ctl_request *req, char *buf, size_t len)
 {
 	int n;
 
-	if (req->cmd != CTL_CMD_STATUS)
+	if (req->cmd == CTL_CMD_RELOAD)
+		n = snprintf(buf, len, "reload\n");
+	else if (req->cmd != CTL_CMD_STATUS)
 		return -EINVAL;
-	if (req->name[0])
+	else if (req->name[0])
 		n = snprintf(buf, len, "status %.*s\n",
 		    (int)strnlen(req->name, sizeof(req->name)), req->name);
 	else
@@ -155,6 +189,15 @@ ctl_format_error(FILE *out, const char *code, const char *msg)
 	return flush_err(out);
 }
 
+int
+ctl_format_reload(FILE *out, bool ok, const char *msg)
+{
+	fprintf(out, "reload\t%s\t", ok ? "ok" : "error");
+	put_text(out, msg, CTL_MSG_MAX - 1);
+	putc('\n', out);
+	return flush_err(out);
+}
+
 static void
 format_sentinel(const struct vip_status *st, const struct sentinel_status *ss,
     FILE *out)
@@ -193,9 +236,10 @@ ctl_format_status(const struct vip_status *st, FILE *out)
 	putc('\t', out);
 	PUT_TEXT(out, st->reason);
 	fprintf(out, "\t%s\t%s\t%d\t%" PRId64 "\t%u\t%u\t%u\t%u\t%u\t%"
-	    PRIu64 "\t%" PRIu64 "\n", redis, node_role_name(st->role),
-	    st->node_reachable, st->node_last_seen, st->reachable, st->agree,
-	    st->other, st->majority, n, st->garp_frames, st->transitions);
+	    PRIu64 "\t%" PRIu64 "\t%" PRId64 "\n", redis,
+	    node_role_name(st->role), st->node_reachable, st->node_last_seen,
+	    st->reachable, st->agree, st->other, st->majority, n,
+	    st->garp_frames, st->transitions, st->last_decision);
 	for (unsigned int i = 0; i < n; i++)
 		format_sentinel(st, &st->sentinels[i], out);
 	return flush_err(out);
@@ -365,10 +409,13 @@ get_role(const struct field *f, enum node_role *out)
 }
 
 static int
-parse_vip(const struct field *f, size_t n, struct vip_status *st)
+parse_vip(const struct field *f, size_t n, unsigned int version,
+    struct vip_status *st)
 {
 	memset(st, 0, sizeof(*st));
-	if (n != VIP_FIELDS || f[1].len == 0)
+	if (n != (version == 1 ? VIP_FIELDS_V1 : VIP_FIELDS) || f[1].len == 0)
+		return -EINVAL;
+	if (n > VIP_FIELDS_V1 && get_time(&f[21], &st->last_decision) < 0)
 		return -EINVAL;
 	if (get_text(&f[1], st->name, sizeof(st->name)) < 0 ||
 	    get_prefix(&f[2], &st->address) < 0 ||
@@ -441,7 +488,8 @@ parse_header(struct ctl_reply *r, const char *line, size_t len)
 	if (get_uint(&f, 9999, &v) < 0 || v == 0)
 		return -EPROTO;
 	r->version = v;
-	return v == CTL_PROTO_VERSION ? 0 : -EPROTO;
+	return v >= CTL_PROTO_VERSION_MIN && v <= CTL_PROTO_VERSION ?
+	    0 : -EPROTO;
 }
 
 /* The previous `vip` record got all the sentinel records it announced. */
@@ -457,8 +505,8 @@ add_vip(struct ctl_reply *r, const struct field *f, size_t n)
 {
 	struct vip_status st;
 
-	if (!last_complete(r) || r->n_vips >= CTL_MAX_VIPS ||
-	    parse_vip(f, n, &st) < 0)
+	if (!last_complete(r) || r->has_reload || r->n_vips >= CTL_MAX_VIPS ||
+	    parse_vip(f, n, r->version, &st) < 0)
 		return -EINVAL;
 	if (r->n_vips == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 4;
@@ -497,12 +545,28 @@ static int
 add_error(struct ctl_reply *r, const struct field *f, size_t n)
 {
 	/* An error replaces the records: it is never sent after any. */
-	if (n != 3 || r->n_vips != 0 || f[1].len == 0 ||
+	if (n != 3 || r->n_vips != 0 || r->has_reload || f[1].len == 0 ||
 	    get_text(&f[1], r->err_code, sizeof(r->err_code)) < 0 ||
 	    get_text(&f[2], r->err_msg, sizeof(r->err_msg)) < 0)
 		return -EINVAL;
 	r->done = r->failed = true;
 	return 1;
+}
+
+/* The only record of a reply to `reload`; `end` follows. */
+static int
+add_reload(struct ctl_reply *r, const struct field *f, size_t n)
+{
+	if (n != RELOAD_FIELDS || r->n_vips != 0 || r->has_reload)
+		return -EINVAL;
+	if (field_is(&f[1], "ok"))
+		r->reload_ok = true;
+	else if (!field_is(&f[1], "error"))
+		return -EINVAL;
+	if (get_text(&f[2], r->reload_msg, sizeof(r->reload_msg)) < 0)
+		return -EINVAL;
+	r->has_reload = true;
+	return 0;
 }
 
 int
@@ -524,6 +588,8 @@ ctl_reply_line(struct ctl_reply *r, const char *line, size_t len)
 		return add_sentinel(r, f, n);
 	if (field_is(&f[0], "error"))
 		return add_error(r, f, n);
+	if (field_is(&f[0], "reload"))
+		return add_reload(r, f, n);
 	if (n == 1 && field_is(&f[0], "end")) {
 		if (!last_complete(r))
 			return -EINVAL;

@@ -32,6 +32,27 @@ if [ "$status" -ne 0 ]; then
 	exit "$status"
 fi
 
+# AddressSanitizer + UBSan (errors abort): every unit test and one
+# integration run of the seed cluster, with its own build directory.
+if [ "${VIPD_NO_SANITIZE:-0}" != 1 ]; then
+	san="$build-sanitize"
+	mkdir -p "$san"
+	(
+		cd "$san"
+		"$top/configure" -q --enable-sanitizers
+		make -j"$(nproc)" >/dev/null
+		units=$(cd "$top" && ls tests/unit/test_*.c | sed 's/\.c$//' | tr '\n' ' ')
+		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		CLUSTER_SCENARIOS=short \
+			make check TESTS="$units tests/net/cluster.sh"
+	) || {
+		echo "== sanitizer run failed; $san/test-suite.log follows" >&2
+		cat "$san/test-suite.log" >&2 || true
+		exit 1
+	}
+fi
+
 if [ "$dist" -eq 1 ]; then
 	# The integration tests already ran above against this tree; the
 	# distcheck run proves the tarball builds and passes the rest.

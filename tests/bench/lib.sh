@@ -82,11 +82,11 @@ bench_haproxy_stop() {
 
 # bench_haproxy_stat: "show stat" (CSV) from the stats socket.
 bench_haproxy_stat() {
-	ns_exec hp timeout 2 bash -c \
-		"exec 3<>/dev/tcp/127.0.0.1/$BENCH_HP_STATS_PORT && echo 'show stat' >&3 && cat <&3" 2>/dev/null |
-		grep -q '^redis_backend,' || return 1
-	ns_exec hp timeout 2 bash -c \
-		"exec 3<>/dev/tcp/127.0.0.1/$BENCH_HP_STATS_PORT && echo 'show stat' >&3 && cat <&3" 2>/dev/null
+	local out
+	out=$(ns_exec hp timeout 2 bash -c \
+		"exec 3<>/dev/tcp/127.0.0.1/$BENCH_HP_STATS_PORT && echo 'show stat' >&3 && cat <&3" 2>/dev/null)
+	[[ $out == *$'\n'redis_backend,* ]] || return 1
+	printf '%s\n' "$out"
 }
 
 # bench_haproxy_status NODE: HAProxy's status of server NODE ("UP", "DOWN",
