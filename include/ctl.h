@@ -56,7 +56,9 @@ struct ctl_ops {
 	 * effect, `msg` saying what changed; negative (-errno) if it was
 	 * refused and nothing changed, `msg` saying why. `msg` is zeroed,
 	 * `msglen` is CTL_MSG_MAX; longer text is cut, control characters
-	 * become spaces on the wire. */
+	 * become spaces on the wire. Called from the loop while a client
+	 * waits: it must not ctl_close() this server (the socket path stays
+	 * until a restart, as with SIGHUP). */
 	int (*reload)(void *arg, char *msg, size_t msglen);
 };
 

@@ -20,6 +20,9 @@
 #include "log.h"
 #include "loop.h"
 
+#define STR_(x)			#x
+#define STR(x)			STR_(x)
+
 #define CTL_MAX_CLIENTS		16
 /* A request is a few bytes typed or sent at once; 2 s is generous. */
 #define CTL_READ_TIMEOUT_MS	2000
@@ -132,6 +135,54 @@ render_status(struct ctl_client *c, const struct ctl_request *req)
 	return rc;
 }
 
+/* A reload changes what the daemon does: say who asked, as the log line
+ * for SIGHUP does. */
+static void
+log_reload_peer(const struct ctl_client *c)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0)
+		log_notice("control: reload requested by uid %u, pid %d",
+		    (unsigned int)cr.uid, (int)cr.pid);
+	else
+		log_notice("control: reload requested");
+}
+
+/* Run ops->reload and render its outcome. The daemon reloads inside this
+ * callback, so the answer tells the client what is now in effect; a
+ * refused reload is still a well-formed reply, never an `error` record,
+ * which is kept for requests that could not be answered at all. */
+static int
+render_reload(struct ctl_client *c)
+{
+	struct ctl_server *s = c->srv;
+	char msg[CTL_MSG_MAX] = "reload not supported";
+	FILE *out;
+	int rc = -EOPNOTSUPP;
+
+	if (s->ops->reload) {
+		memset(msg, 0, sizeof(msg));
+		rc = s->ops->reload(s->arg, msg, sizeof(msg));
+		msg[sizeof(msg) - 1] = '\0';
+		if (!msg[0])
+			snprintf(msg, sizeof(msg), "%s", rc < 0 ?
+			    strerror(-rc) : "reloaded");
+	}
+	if (!(out = open_memstream(&c->out, &c->out_len)))
+		return -errno;
+	ctl_format_header(out);
+	ctl_format_reload(out, rc >= 0, msg);
+	ctl_format_end(out);
+	if (fclose(out) != 0) {
+		free(c->out);
+		c->out = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
 static int
 render_error(struct ctl_client *c, const char *code, const char *msg)
 {
@@ -165,6 +216,10 @@ build_reply(struct ctl_client *c, const char *line, size_t len)
 	if (rc < 0)
 		return render_error(c, CTL_ERR_BAD_REQUEST,
 		    "malformed request");
+	if (req.cmd == CTL_CMD_RELOAD) {
+		log_reload_peer(c);
+		return render_reload(c);
+	}
 	rc = render_status(c, &req);
 	if (rc == 0 || rc == -ENOMEM)
 		return rc;
@@ -276,7 +331,8 @@ static void accept_cb(void *arg, uint32_t events);
 static void
 refuse_busy(int fd)
 {
-	static const char busy[] = "vipd-ctl 1\nerror\t" CTL_ERR_BUSY
+	static const char busy[] = "vipd-ctl " STR(CTL_PROTO_VERSION)
+	    "\nerror\t" CTL_ERR_BUSY
 	    "\ttoo many control clients\n";
 
 	if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)

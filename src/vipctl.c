@@ -3,8 +3,10 @@
  *
  * `show` is for people (labels, relative times, colour on a tty), `dump`
  * for scripts (one tab-separated line per VIP, field order fixed by the man
- * page), `show --json` for tools that want structure. The CLI's error
- * convention: one line on stderr, then the exit code below.
+ * page), `show --json` for tools that want structure, `metrics` for
+ * Prometheus (a file for node_exporter's textfile collector: vipd itself
+ * listens on no port). `reload` asks vipd to re-read its configuration.
+ * The CLI's error convention: one line on stderr, then the exit code below.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,6 +49,8 @@ usage(FILE *out)
 	    "  show [NAME] [--json]  the state of every VIP, or of NAME "
 	    "(default)\n"
 	    "  dump [NAME]           the same, one tab-separated line per VIP\n"
+	    "  metrics [NAME]        the same in Prometheus text format\n"
+	    "  reload                make vipd re-read its configuration\n"
 	    "  -s socket             control socket (default "
 	    CONFIG_DEFAULT_CONTROL_SOCKET ")\n"
 	    "  -h, --help            this help\n"
@@ -116,19 +120,12 @@ connect_daemon(const char *path, int *fdp)
 }
 
 static int
-send_request(int fd, const char *path, const char *name)
+send_request(int fd, const char *path, const struct ctl_request *req)
 {
-	struct ctl_request req = { .cmd = CTL_CMD_STATUS };
 	char buf[CTL_REQUEST_MAX];
 	size_t off = 0, len;
 
-	if (name && strlen(name) >= sizeof(req.name)) {
-		fprintf(stderr, "%s: VIP name too long: %s\n", progname, name);
-		return EXIT_ERROR;
-	}
-	if (name)
-		strcpy(req.name, name);
-	if (ctl_format_request(&req, buf, sizeof(buf)) < 0)
+	if (ctl_format_request(req, buf, sizeof(buf)) < 0)
 		return EXIT_ERROR;
 	len = strlen(buf);
 	while (off < len) {
@@ -151,8 +148,8 @@ protocol_error(const char *path, int rc, const struct ctl_reply *r)
 {
 	if (rc == -EPROTO && r->version)
 		fprintf(stderr, "%s: vipd at %s speaks control protocol %u, "
-		    "this vipctl speaks %d\n", progname, path, r->version,
-		    CTL_PROTO_VERSION);
+		    "this vipctl speaks %d to %d\n", progname, path,
+		    r->version, CTL_PROTO_VERSION_MIN, CTL_PROTO_VERSION);
 	else if (rc == -EPROTO)
 		fprintf(stderr, "%s: %s is not a vipd control socket\n",
 		    progname, path);
@@ -200,26 +197,38 @@ read_reply(int fd, const char *path, struct ctl_reply *r)
 }
 
 /* One request, one reply. Returns an exit code; on EXIT_OK `r` holds the
- * VIPs. */
+ * answer: VIPs to `status`, a reload record to `reload`. */
 static int
-fetch(const char *path, const char *name, struct ctl_reply *r)
+fetch(const char *path, const struct ctl_request *req, struct ctl_reply *r)
 {
+	const char *name = req->name;
 	int fd, ex;
 
 	if ((ex = connect_daemon(path, &fd)) != EXIT_OK)
 		return ex;
-	if ((ex = send_request(fd, path, name)) != EXIT_OK) {
+	if ((ex = send_request(fd, path, req)) != EXIT_OK) {
 		close(fd);
 		return ex;
 	}
 	if ((ex = read_reply(fd, path, r)) != EXIT_OK)
 		return ex;
-	if (!r->failed)
+	if (!r->failed && r->has_reload == (req->cmd == CTL_CMD_RELOAD))
 		return EXIT_OK;
+	if (!r->failed) {
+		fprintf(stderr, "%s: bad reply from vipd at %s: %s\n",
+		    progname, path, "records do not answer the request");
+		return EXIT_ERROR;
+	}
 	if (strcmp(r->err_code, CTL_ERR_NO_SUCH_VIP) == 0) {
 		fprintf(stderr, "%s: no VIP named '%s' is configured\n",
-		    progname, name ? name : "");
+		    progname, name);
 		return EXIT_NO_VIP;
+	}
+	if (req->cmd == CTL_CMD_RELOAD &&
+	    strcmp(r->err_code, CTL_ERR_BAD_REQUEST) == 0) {
+		fprintf(stderr, "%s: vipd at %s is too old to reload over "
+		    "its control socket; send it SIGHUP\n", progname, path);
+		return EXIT_ERROR;
 	}
 	fprintf(stderr, "%s: vipd: %s\n", progname, r->err_msg);
 	return EXIT_ERROR;
@@ -329,6 +338,13 @@ show_state(const struct vip_status *st, int64_t now)
 	if ((st->verdict == VERDICT_HOLD) != st->holding) {
 		label(2, "decision");
 		printf("%s\n", verdict_name(st->verdict));
+	}
+	/* How fresh the decision is. 0 is also what a vipd too old to say
+	 * sends (protocol 1): print nothing rather than "never". */
+	if (st->last_decision) {
+		label(2, "last decision");
+		print_ago(st->last_decision, now);
+		printf("\n");
 	}
 	if (st->last_token[0] || st->reason[0]) {
 		label(2, "last transition");
@@ -502,6 +518,7 @@ json_vip(const struct vip_status *st, bool comma)
 	printf("%s\"majority\": %u,\n", in, st->majority);
 	printf("%s\"garp_frames\": %" PRIu64 ",\n", in, st->garp_frames);
 	printf("%s\"transitions\": %" PRIu64 ",\n", in, st->transitions);
+	printf("%s\"last_decision\": %" PRId64 ",\n", in, st->last_decision);
 	printf("%s\"sentinels\": [\n", in);
 	for (unsigned int i = 0; i < st->n_sentinels; i++)
 		json_sentinel(&st->sentinels[i], i + 1 < st->n_sentinels);
@@ -511,18 +528,42 @@ json_vip(const struct vip_status *st, bool comma)
 
 /* --- commands --------------------------------------------------------- */
 
-enum format { FMT_SHOW, FMT_JSON, FMT_DUMP };
+enum format { FMT_SHOW, FMT_JSON, FMT_DUMP, FMT_METRICS };
+
+static int
+check_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "%s: stdout: %s\n", progname, strerror(errno));
+		return EXIT_ERROR;
+	}
+	return EXIT_OK;
+}
 
 static int
 run(const char *path, const char *name, enum format fmt)
 {
+	struct ctl_request req = { .cmd = CTL_CMD_STATUS };
 	struct ctl_reply r;
 	int64_t now = (int64_t)time(NULL);
 	int ex;
 
 	ctl_reply_init(&r);
-	if ((ex = fetch(path, name, &r)) != EXIT_OK)
+	if (name && strlen(name) >= sizeof(req.name)) {
+		fprintf(stderr, "%s: VIP name too long: %s\n", progname, name);
+		return EXIT_ERROR;
+	}
+	if (name)
+		strcpy(req.name, name);
+	/* Nothing is printed unless the whole reply arrived, so a failure
+	 * leaves no partial output (a .prom file half written, say). */
+	if ((ex = fetch(path, &req, &r)) != EXIT_OK)
 		goto out;
+	if (fmt == FMT_METRICS) {
+		ctl_format_metrics(r.vips, r.n_vips, stdout);
+		ex = check_stdout();
+		goto out;
+	}
 	if (fmt == FMT_JSON)
 		printf("[\n");
 	for (size_t i = 0; i < r.n_vips; i++) {
@@ -538,24 +579,52 @@ run(const char *path, const char *name, enum format fmt)
 	}
 	if (fmt == FMT_JSON)
 		printf("]\n");
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "%s: stdout: %s\n", progname, strerror(errno));
-		ex = EXIT_ERROR;
-	}
+	ex = check_stdout();
 out:
 	ctl_reply_free(&r);
 	return ex;
 }
 
-/* `show [NAME] [--json]` and `dump [NAME]`: argv[0] is the command. */
+/* `reload`: the message on stdout if applied, on stderr if refused. */
+static int
+reload(const char *path, int argc, char **argv)
+{
+	struct ctl_request req = { .cmd = CTL_CMD_RELOAD };
+	struct ctl_reply r;
+	int ex;
+
+	if (argc > 1) {
+		fprintf(stderr, "%s: reload: unexpected argument '%s'\n",
+		    progname, argv[1]);
+		usage(stderr);
+		return EXIT_ERROR;
+	}
+	ctl_reply_init(&r);
+	if ((ex = fetch(path, &req, &r)) != EXIT_OK)
+		goto out;
+	if (!r.reload_ok) {
+		fprintf(stderr, "%s: %s\n", progname, r.reload_msg);
+		ex = EXIT_ERROR;
+		goto out;
+	}
+	printf("%s\n", r.reload_msg);
+	ex = check_stdout();
+out:
+	ctl_reply_free(&r);
+	return ex;
+}
+
+/* `show [NAME] [--json]`, `dump [NAME]` and `metrics [NAME]`: argv[0] is
+ * the command. */
 static int
 command(const char *path, int argc, char **argv)
 {
 	bool dump = strcmp(argv[0], "dump") == 0, json = false;
+	bool metrics = strcmp(argv[0], "metrics") == 0;
 	const char *name = NULL;
 
 	for (int i = 1; i < argc; i++) {
-		if (!dump && strcmp(argv[i], "--json") == 0) {
+		if (!dump && !metrics && strcmp(argv[i], "--json") == 0) {
 			json = true;
 		} else if (argv[i][0] == '-' || name) {
 			fprintf(stderr, "%s: %s: unexpected argument '%s'\n",
@@ -566,6 +635,8 @@ command(const char *path, int argc, char **argv)
 			name = argv[i];
 		}
 	}
+	if (metrics)
+		return run(path, name, FMT_METRICS);
 	if (!dump && !json)
 		colour_init();
 	return run(path, name, dump ? FMT_DUMP : json ? FMT_JSON : FMT_SHOW);
@@ -604,8 +675,11 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0)
 		return command(path, 1, show);
-	if (strcmp(argv[0], "show") == 0 || strcmp(argv[0], "dump") == 0)
+	if (strcmp(argv[0], "show") == 0 || strcmp(argv[0], "dump") == 0 ||
+	    strcmp(argv[0], "metrics") == 0)
 		return command(path, argc, argv);
+	if (strcmp(argv[0], "reload") == 0)
+		return reload(path, argc, argv);
 	if (strcmp(argv[0], "help") == 0) {
 		usage(stdout);
 		return EXIT_OK;

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2004,SC2034  # arrays of cluster.sh; globals for the caller
 # Helpers for tests/bench/failover.sh: HAProxy in its own namespace, the ROLE
 # poller, failover runs, restoring the cluster, redis-benchmark parsing,
 # /proc figures and statistics. Source tests/lib/netns.sh and
@@ -141,6 +142,7 @@ bench_vipd_running() { [ -n "${CLUSTER_VIPD_PID[n1]:-}" ] || [ -n "${CLUSTER_VIP
 # (vipd stamps its log lines with CLOCK_REALTIME, ms); "-" if none.
 bench_vipd_log_event() {
 	local node=$1 token=$2 real0=$3 log line when s
+	# shellcheck disable=SC2012  # our own file names
 	log=$(ls -t "$BENCH_DIR/$node".vipd.log.* 2>/dev/null | head -n 1)
 	[ -n "$log" ] || { echo -; return; }
 	while IFS= read -r line; do
@@ -171,9 +173,9 @@ bench_rolepoll_stop() {
 	ns_forget_pid "$BENCH_POLL_PID"
 	BENCH_POLL_PID=
 }
-# bench_rolepoll_master_after REAL0: ms from REAL0 to the first "master" reply
-# at or after it; "-" if none. Also sets BENCH_POLL_GAP: the largest interval
-# between two replies around it (the poller's resolution there).
+# bench_rolepoll_master_after REAL0: sets BENCH_ROLE_MS (ms from REAL0 to the
+# first "master" reply at or after it, "-" if none) and BENCH_POLL_GAP (ms
+# between that reply and the one before: the poller's resolution there).
 bench_rolepoll_master_after() {
 	local r
 	r=$(awk -v k="$1" '
@@ -181,8 +183,8 @@ bench_rolepoll_master_after() {
 		{ prev = $1 }
 		END { if (t == "") print "- -"; else printf "%d %d\n", (t - k) * 1000 + 0.5, gap * 1000 + 0.5 }' \
 		"$BENCH_POLL_LOG")
+	BENCH_ROLE_MS=${r% *}
 	BENCH_POLL_GAP=${r#* }
-	echo "${r% *}"
 }
 
 # --- the client ------------------------------------------------------------------------
@@ -203,7 +205,7 @@ bench_writer_stop() {
 	BENCH_WRITER_PID=
 }
 bench_writer_acks() { grep -c '^ack ' "$BENCH_WRITER_LOG" 2>/dev/null; }
-bench_writer_acks_over() { [ "$(bench_writer_acks)" -gt "$1" ]; }
+bench_writer_acks_over() { local a; a=$(bench_writer_acks); [ "${a:-0}" -gt "$1" ]; }
 
 # bench_writer_after KILL_MS: "<outage_ms> <ip>" of the first ack at or after
 # KILL_MS (ip: the server the connection reached), "- -" if none yet.
@@ -240,12 +242,52 @@ bench_sentinel_settled() {
 	done
 }
 
+# bench_epochs: "<max current-epoch> <max config-epoch>" over the sentinels,
+# from the configuration files they rewrite on every epoch change.
+bench_epochs() {
+	cat "$CLUSTER_DIR"/n[123]/sentinel/sentinel.conf 2>/dev/null | awk '
+		$1 == "sentinel" && $2 == "current-epoch" && $3 > c { c = $3 }
+		$1 == "sentinel" && $2 == "config-epoch" && $3 == m && $4 > e { e = $4 }
+		END { print c + 0, e + 0 }' m="$CLUSTER_MASTER_NAME"
+}
+
+# bench_failover_delay_clear: no failover attempt since the last completed
+# one, or the last attempt is more than 2 x failover-timeout (+1 s) old.
+#
+# On this box the three sentinels sometimes mark the freshly promoted master
+# down ~1 s after +switch-master (down-after-milliseconds 1000), start an
+# election, and abort it (-failover-abort-no-good-slave: the only replica is
+# the node just killed). Every sentinel that took part then refuses to start
+# another failover for 2 x failover-timeout ("Next failover delay: I will not
+# start a failover before ..."), so a kill in that window is failed over only
+# 15-20 s later, whatever sits in front of Redis. Such an attempt leaves
+# current-epoch above the master's config-epoch; we wait it out.
+BENCH_DELAY_WAITS=0
+bench_failover_delay_clear() {
+	local ep cur cfg now
+	ep=$(bench_epochs); cur=${ep% *}; cfg=${ep#* }
+	now=$(date +%s)
+	[ "$cur" -le "$cfg" ] && return 0
+	if [ "$cur" != "${BENCH_SEEN_EPOCH:-}" ]; then
+		BENCH_SEEN_EPOCH=$cur BENCH_SEEN_EPOCH_AT=$now
+		BENCH_DELAY_WAITS=$((BENCH_DELAY_WAITS + 1))
+		bench_log "sentinels are at epoch $cur, the master's config-epoch is $cfg: an aborted failover attempt;" \
+			"waiting out Sentinel's failover delay (2 x failover-timeout)"
+	fi
+	[ $((now - BENCH_SEEN_EPOCH_AT)) -ge 21 ]
+}
+
 # bench_restore KILLED NEW: restart KILLED's redis-server as a replica of NEW
-# and wait until it is in sync and every sentinel is settled.
+# and wait until it is in sync, every sentinel is settled, and no failover
+# delay is pending.
 bench_restore() {
 	local old=$1 new=$2
 	cluster_start_redis "$old" "$new" || { bench_log "restore: redis on $old did not start"; return 1; }
 	wait_for 20 cluster_replica_synced "$old" || { bench_log "restore: $old did not sync from $new"; return 1; }
+	wait_for 30 bench_sentinel_settled "$new" "$old" ||
+		{ bench_log "restore: sentinels did not settle on $new with replica $old"; return 1; }
+	wait_for 60 bench_failover_delay_clear || { bench_log "restore: the sentinels' epochs do not settle"; return 1; }
+	# a spurious attempt may have moved the master meanwhile: settle again
 	wait_for 30 bench_sentinel_settled "$new" "$old" ||
 		{ bench_log "restore: sentinels did not settle on $new with replica $old"; return 1; }
 }
@@ -277,7 +319,8 @@ bench_proc_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 # bench_rb ADDR LABEL: one redis-benchmark run from the client namespace;
 # appends "LABEL TEST rps p50 p99" lines to $BENCH_DIR/rb.tsv.
 bench_rb() {
-	local addr=$1 label=$2 out="$BENCH_DIR/rb.$2.$(date +%s%N).csv"
+	local addr=$1 label=$2 out
+	out="$BENCH_DIR/rb.$2.$(date +%s%N).csv"
 	ns_exec c timeout 300 redis-benchmark -h "$addr" -p "$CLUSTER_REDIS_PORT" -t set,get \
 		-n "$BENCH_RB_N" -c 20 -P 1 --csv >"$out" 2>"$out.err" || {
 		bench_log "redis-benchmark through $addr failed: $(tail -n 2 "$out.err")"; return 1; }

@@ -286,6 +286,7 @@ cluster_start_vipd() {
 	[ -n "${CLUSTER_VIPD_WRAPPER:-}" ] && wrap=($CLUSTER_VIPD_WRAPPER)
 	cluster_vipd_conf "$node" >"$CLUSTER_DIR/$node/vipd.conf"
 	# appended: a restarted vipd keeps the log of the one before
+	# shellcheck disable=SC2016  # expanded by that sh, not here
 	ns_bg "$node" /dev/null sh -c 'exec "$@" >>"$0" 2>&1' "$CLUSTER_DIR/$node/vipd.log" \
 		"${wrap[@]}" "$CLUSTER_VIPD" -d -c "$CLUSTER_DIR/$node/vipd.conf" || return 1
 	CLUSTER_VIPD_PID[$node]=$NS_LAST_PID
@@ -295,10 +296,10 @@ cluster_start_vipd() {
 # cluster_stop_vipd NODE: SIGTERM (vipd releases what it holds) and wait;
 # returns vipd's exit status (143 = killed by the TERM, 137 = by a KILL).
 cluster_stop_vipd() {
-	local pid=${CLUSTER_VIPD_PID[$1]} rc i
+	local pid=${CLUSTER_VIPD_PID[$1]} rc
 	[ -n "$pid" ] || return 0
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid"; rc=$?
 	ns_forget_pid "$pid"
@@ -404,8 +405,9 @@ cluster_start_monitor() {
 			-l "$log" "${CLUSTER_IP[$n]}" "$CLUSTER_REDIS_PORT" || return 1
 		CLUSTER_MONITOR_PIDS+=("$NS_LAST_PID")
 	done
-	wait_for 3 test "$(wc -l <"$log")" -ge 5
+	wait_for 3 cluster_lines_ge "$log" 5
 }
+cluster_lines_ge() { [ "$(wc -l <"$1")" -ge "$2" ]; }
 cluster_stop_monitor() {
 	local p
 	for p in "${CLUSTER_MONITOR_PIDS[@]}"; do ns_stop_pid "$p"; done

@@ -1,7 +1,7 @@
 /*
- * Unit tests for ctl: the protocol (format -> parse round trip, malformed
- * input), the server on a socket in a temporary directory driven by the
- * real loop in a child process, and vipctl's exit codes.
+ * Unit tests for the control protocol (ctl.h), no I/O: format -> parse
+ * round trips, malformed input, protocol versions, the `reload` record, and
+ * the Prometheus rendering. The server and vipctl are in test_ctl_server.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,22 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "ctl.h"
-#include "loop.h"
-
-static char tmpdir[] = "/tmp/test_ctl.XXXXXX";
 
 /* --- fixtures --------------------------------------------------------- */
 
@@ -75,6 +64,7 @@ make_status(struct vip_status *st, size_t idx, unsigned int ns)
 	}
 	st->garp_frames = 12;
 	st->transitions = UINT64_MAX;
+	st->last_decision = 1700000200 + (int64_t)idx;
 }
 
 /* Equal as far as the protocol can tell: the same record text. Sound
@@ -113,6 +103,7 @@ feed(struct ctl_reply *r, const char *text)
 	}
 	return rc;
 }
+
 
 /* --- protocol --------------------------------------------------------- */
 
@@ -196,7 +187,7 @@ test_sanitize(void **state)
 
 static const char good_vip[] = "vip\tm\t192.0.2.100/32\teth0\tup\thold\t1\t"
     "1700000000\t+vip-acquired\tok\t192.0.2.11:6379\tmaster\t1\t1700000000"
-    "\t1\t1\t0\t1\t1\t5\t2";
+    "\t1\t1\t0\t1\t1\t5\t2\t1700000005";
 static const char good_sentinel[] = "sentinel\tm\t192.0.2.21:26379\t1\t"
     "192.0.2.11:6379\t1\t1700000000\t7";
 
@@ -234,7 +225,7 @@ try_line(const char *line, bool with_vip)
 	int rc;
 
 	ctl_reply_init(&r);
-	assert_int_equal(ctl_reply_line(&r, "vipd-ctl 1", 10), 0);
+	assert_int_equal(ctl_reply_line(&r, "vipd-ctl 2", 10), 0);
 	if (with_vip)
 		assert_int_equal(ctl_reply_line(&r, good_vip,
 		    strlen(good_vip)), 0);
@@ -258,7 +249,8 @@ test_malformed_fields(void **state)
 		{ 10, "192.0.2.11" }, { 10, "[192.0.2.11]:1" },
 		{ 10, "2001:db8::1:6379" }, { 11, "boss" }, { 12, "yes" },
 		{ 18, "16" }, { 19, "18446744073709551616" },
-		{ 19, "99999999999999999999" }, { 21, "extra" },
+		{ 19, "99999999999999999999" }, { 21, "-1" }, { 21, "" },
+		{ 21, NULL }, { 22, "extra" },
 	}, sentinels[] = {
 		{ 1, "other" }, { 2, "192.0.2.21" }, { 3, "yes" },
 		{ 4, "nobody" }, { 4, "" }, { 5, "2" }, { 7, NULL },
@@ -305,7 +297,7 @@ test_malformed_lines(void **state)
 	line[sizeof(line) - 1] = '\0';
 	assert_int_equal(try_line(line, false), -EINVAL);
 	ctl_reply_init(&r);
-	assert_int_equal(ctl_reply_line(&r, "vipd-ctl 1", 10), 0);
+	assert_int_equal(ctl_reply_line(&r, "vipd-ctl 2", 10), 0);
 	assert_int_equal(ctl_reply_line(&r, "end\0", 4), -EINVAL);
 	ctl_reply_free(&r);
 	/* The good pair really is good: the rows above fail for their own
@@ -315,7 +307,7 @@ test_malformed_lines(void **state)
 	replace_field(good_sentinel, 7, "7", line, sizeof(line));
 	assert_string_equal(line, good_sentinel);
 	ctl_reply_init(&r);
-	assert_int_equal(ctl_reply_line(&r, "vipd-ctl 1", 10), 0);
+	assert_int_equal(ctl_reply_line(&r, "vipd-ctl 2", 10), 0);
 	assert_int_equal(ctl_reply_line(&r, good_vip, strlen(good_vip)), 0);
 	assert_int_equal(ctl_reply_line(&r, good_sentinel,
 	    strlen(good_sentinel)), 0);
@@ -331,15 +323,18 @@ test_header_and_error(void **state)
 
 	(void)state;
 	ctl_reply_init(&r);
-	assert_int_equal(ctl_reply_line(&r, "vipd-ctl 2", 10), -EPROTO);
-	assert_int_equal(r.version, 2);
+	assert_int_equal(ctl_reply_line(&r, "vipd-ctl 3", 10), -EPROTO);
+	assert_int_equal(r.version, 3);
+	ctl_reply_free(&r);
+	ctl_reply_init(&r);
+	assert_int_equal(ctl_reply_line(&r, "vipd-ctl 0", 10), -EPROTO);
 	ctl_reply_free(&r);
 	ctl_reply_init(&r);
 	assert_int_equal(ctl_reply_line(&r, "+OK", 3), -EPROTO);
 	assert_int_equal(r.version, 0);
 	ctl_reply_free(&r);
 	ctl_reply_init(&r);
-	assert_int_equal(feed(&r, "vipd-ctl 1\nerror\tno-such-vip\tno VIP "
+	assert_int_equal(feed(&r, "vipd-ctl 2\nerror\tno-such-vip\tno VIP "
 	    "named x\n"), 1);
 	assert_true(r.failed);
 	assert_string_equal(r.err_code, CTL_ERR_NO_SUCH_VIP);
@@ -362,7 +357,15 @@ test_request(void **state)
 	assert_int_equal(ctl_format_request(&req, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "status m1\n");
 	assert_int_equal(ctl_format_request(&req, buf, 5), -ENOSPC);
-	assert_int_equal(ctl_parse_request("reload", 6, &req), -EOPNOTSUPP);
+	assert_int_equal(ctl_parse_request("reload", 6, &req), 0);
+	assert_int_equal(req.cmd, CTL_CMD_RELOAD);
+	assert_int_equal(ctl_format_request(&req, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "reload\n");
+	assert_int_equal(ctl_parse_request("reload\r", 7, &req), 0);
+	assert_int_equal(req.cmd, CTL_CMD_RELOAD);
+	assert_int_equal(ctl_parse_request("reload /etc/x", 13, &req), -EINVAL);
+	assert_int_equal(ctl_parse_request("reloadx", 7, &req), -EOPNOTSUPP);
+	assert_int_equal(ctl_parse_request("stop", 4, &req), -EOPNOTSUPP);
 	assert_int_equal(ctl_parse_request("statusx", 7, &req), -EOPNOTSUPP);
 	assert_int_equal(ctl_parse_request("status ", 7, &req), -EINVAL);
 	assert_int_equal(ctl_parse_request("status a b", 10, &req), -EINVAL);
@@ -391,388 +394,292 @@ test_random_lines(void **state)
 		for (size_t j = 0; j < len; j++)
 			line[j] = alphabet[random() % (sizeof(alphabet) - 1)];
 		ctl_reply_init(&r);
-		ctl_reply_line(&r, "vipd-ctl 1", 10);
+		ctl_reply_line(&r, "vipd-ctl 2", 10);
 		assert_true(ctl_reply_line(&r, line, len) <= 0);
 		ctl_reply_free(&r);
 	}
 }
 
-/* --- the server in a child process ------------------------------------ */
 
-struct server {
-	pid_t pid;
-	char path[108];
-};
-
-static int
-status_cb(void *arg, size_t idx, struct vip_status *out)
-{
-	size_t n = (size_t)(uintptr_t)arg;
-
-	if (idx >= n)
-		return -ENOENT;
-	make_status(out, idx, CONFIG_MAX_SENTINELS);
-	return 0;
-}
-
-static const struct ctl_ops ops = { .status = status_cb };
-
-/* Fork a child that serves `nvips` VIPs at tmpdir/`name` until killed. */
+/* A version-1 daemon (vipd before LAST_DECISION) is still understood: a
+ * new vipctl meets the old daemon until it restarts. */
 static void
-server_start(struct server *srv, const char *name, size_t nvips)
+test_version_1(void **state)
 {
-	int p[2], err = 0;
+	char v1[CTL_REPLY_LINE_MAX];
+	struct ctl_reply r;
 
-	snprintf(srv->path, sizeof(srv->path), "%s/%s", tmpdir, name);
-	assert_int_equal(pipe(p), 0);
-	srv->pid = fork();
-	assert_true(srv->pid >= 0);
-	if (srv->pid == 0) {
-		struct loop *l;
-
-		/* A failed assertion skips server_stop(): go with the test. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		l = loop_new();
-		if (!l || !ctl_open(l, srv->path, &ops,
-		    (void *)(uintptr_t)nvips))
-			err = errno;
-		if (write(p[1], &err, sizeof(err)) != sizeof(err) || err)
-			_exit(1);
-		loop_run(l);
-		_exit(0);
-	}
-	close(p[1]);
-	assert_int_equal(read(p[0], &err, sizeof(err)), sizeof(err));
-	close(p[0]);
-	assert_int_equal(err, 0);
+	(void)state;
+	replace_field(good_vip, 21, NULL, v1, sizeof(v1));
+	ctl_reply_init(&r);
+	assert_int_equal(ctl_reply_line(&r, "vipd-ctl 1", 10), 0);
+	assert_int_equal(ctl_reply_line(&r, v1, strlen(v1)), 0);
+	assert_int_equal(ctl_reply_line(&r, good_sentinel,
+	    strlen(good_sentinel)), 0);
+	assert_int_equal(ctl_reply_line(&r, "end", 3), 1);
+	assert_int_equal(r.version, 1);
+	assert_int_equal(r.n_vips, 1);
+	assert_int_equal(r.vips[0].last_decision, 0);
+	assert_int_equal(r.vips[0].transitions, 2);
+	ctl_reply_free(&r);
+	/* Each version has exactly its own shape. */
+	ctl_reply_init(&r);
+	assert_int_equal(ctl_reply_line(&r, "vipd-ctl 1", 10), 0);
+	assert_int_equal(ctl_reply_line(&r, good_vip, strlen(good_vip)),
+	    -EINVAL);
+	ctl_reply_free(&r);
+	assert_int_equal(try_line(v1, false), -EINVAL);
+	/* ... and version 2 carries it. */
+	ctl_reply_init(&r);
+	assert_int_equal(ctl_reply_line(&r, "vipd-ctl 2", 10), 0);
+	assert_int_equal(ctl_reply_line(&r, good_vip, strlen(good_vip)), 0);
+	assert_int_equal(r.vips[0].last_decision, 1700000005);
+	ctl_reply_free(&r);
 }
 
-static void
-server_stop(struct server *srv)
-{
-	int status;
-
-	kill(srv->pid, SIGKILL);
-	waitpid(srv->pid, &status, 0);
-	unlink(srv->path);
-}
-
-static int
-client_connect(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 5 };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
-/* Read to EOF (or error); returns the bytes, NUL-terminated. */
 static char *
-client_read_all(int fd, size_t *lenp)
+format_reload(bool ok, const char *msg)
 {
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	ssize_t n;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
 
-	assert_non_null(buf);
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (cap - len < 2) {
-			cap *= 2;
-			assert_non_null(buf = realloc(buf, cap));
-		}
-	}
-	buf[len] = '\0';
-	if (lenp)
-		*lenp = len;
+	assert_non_null(out);
+	assert_int_equal(ctl_format_header(out), 0);
+	assert_int_equal(ctl_format_reload(out, ok, msg), 0);
+	assert_int_equal(ctl_format_end(out), 0);
+	fclose(out);
 	return buf;
 }
 
-/* Send `req` on a new connection and parse the answer into `r`. */
-static int
-ask(const char *path, const char *req, struct ctl_reply *r)
-{
-	int fd = client_connect(path), rc;
-	char *buf;
-
-	assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL),
-	    (ssize_t)strlen(req));
-	buf = client_read_all(fd, NULL);
-	close(fd);
-	ctl_reply_init(r);
-	rc = feed(r, buf);
-	free(buf);
-	return rc;
-}
-
 static void
-test_server_status(void **state)
+test_reload_record(void **state)
 {
-	struct server srv;
-	struct vip_status want;
+	static const char ok[] = "reloaded /etc/vipd/vipd.conf: 1 added, "
+	    "0 removed, 2 unchanged";
+	char big[3 * CTL_MSG_MAX], *buf, *nl;
 	struct ctl_reply r;
 
 	(void)state;
-	server_start(&srv, "status.sock", 3);
-	assert_int_equal(ask(srv.path, "status\n", &r), 1);
-	assert_false(r.failed);
-	assert_int_equal(r.n_vips, 3);
-	make_status(&want, 1, CONFIG_MAX_SENTINELS);
-	assert_status_equal(&r.vips[1], &want);
-	ctl_reply_free(&r);
-
-	assert_int_equal(ask(srv.path, "status vip2\n", &r), 1);
-	assert_int_equal(r.n_vips, 1);
-	assert_string_equal(r.vips[0].name, "vip2");
-	ctl_reply_free(&r);
-
-	assert_int_equal(ask(srv.path, "status nope\n", &r), 1);
-	assert_true(r.failed);
-	assert_string_equal(r.err_code, CTL_ERR_NO_SUCH_VIP);
-	ctl_reply_free(&r);
-
-	assert_int_equal(ask(srv.path, "reload\n", &r), 1);
-	assert_true(r.failed);
-	assert_string_equal(r.err_code, CTL_ERR_BAD_REQUEST);
-	ctl_reply_free(&r);
-	server_stop(&srv);
-}
-
-static void
-test_server_garbage(void **state)
-{
-	struct server srv;
-	struct ctl_reply r;
-	char junk[CTL_REQUEST_MAX + 100], *buf;
-	int bad, idle;
-	size_t len;
-
-	(void)state;
-	server_start(&srv, "garbage.sock", 2);
-	/* One client stalls without a byte, one floods without a newline. */
-	idle = client_connect(srv.path);
-	bad = client_connect(srv.path);
-	for (size_t i = 0; i < sizeof(junk); i++)
-		junk[i] = (char)(i * 7 + 1) == '\n' ? 'x' : (char)(i * 7 + 1);
-	send(bad, junk, sizeof(junk), MSG_NOSIGNAL);
-	buf = client_read_all(bad, &len);	/* EOF or ECONNRESET */
-	assert_int_equal(len, 0);
-	free(buf);
-	close(bad);
-	/* Neither blocks anybody else. */
-	assert_int_equal(ask(srv.path, "status\n", &r), 1);
-	assert_int_equal(r.n_vips, 2);
-	ctl_reply_free(&r);
-	/* The staller is dropped after the read timeout (2 s). */
-	buf = client_read_all(idle, &len);
-	assert_int_equal(len, 0);
-	free(buf);
-	close(idle);
-	assert_int_equal(ask(srv.path, "status\n", &r), 1);
-	ctl_reply_free(&r);
-	server_stop(&srv);
-}
-
-/* 300 VIPs with up to 15 sentinels: several times a socket buffer, read by
- * a client that is slow to start. */
-static void
-test_server_big_reply(void **state)
-{
-	struct server srv;
-	struct ctl_reply r;
-	char *buf;
-	size_t len;
-	int fd;
-
-	(void)state;
-	server_start(&srv, "big.sock", 300);
-	fd = client_connect(srv.path);
-	send(fd, "status\n", 7, MSG_NOSIGNAL);
-	usleep(300 * 1000);
-	buf = client_read_all(fd, &len);
-	close(fd);
-	assert_true(len > 2 * 212992);	/* 2x net.core.wmem_default */
+	buf = format_reload(true, ok);
+	assert_string_equal(buf, "vipd-ctl 2\nreload\tok\treloaded "
+	    "/etc/vipd/vipd.conf: 1 added, 0 removed, 2 unchanged\nend\n");
 	ctl_reply_init(&r);
 	assert_int_equal(feed(&r, buf), 1);
-	assert_int_equal(r.n_vips, 300);
+	assert_true(r.has_reload);
+	assert_true(r.reload_ok);
+	assert_false(r.failed);
+	assert_int_equal(r.n_vips, 0);
+	assert_string_equal(r.reload_msg, ok);
 	ctl_reply_free(&r);
 	free(buf);
-	server_stop(&srv);
+
+	/* Config errors joined by the daemon; control characters made
+	 * spaces. */
+	buf = format_reload(false, "line 3: bad\tkey\nline 9: \x1b[1m");
+	ctl_reply_init(&r);
+	assert_int_equal(feed(&r, buf), 1);
+	assert_true(r.has_reload);
+	assert_false(r.reload_ok);
+	assert_string_equal(r.reload_msg, "line 3: bad key line 9:  [1m");
+	ctl_reply_free(&r);
+	free(buf);
+
+	/* A message longer than the record allows is cut, not lost. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf = format_reload(false, big);
+	nl = strchr(strchr(buf, '\n') + 1, '\n');
+	assert_true(nl - buf < 11 + CTL_REPLY_LINE_MAX);
+	ctl_reply_init(&r);
+	assert_int_equal(feed(&r, buf), 1);
+	assert_int_equal(strlen(r.reload_msg), CTL_MSG_MAX - 1);
+	ctl_reply_free(&r);
+	free(buf);
 }
 
 static void
-test_server_client_cap(void **state)
+test_reload_malformed(void **state)
 {
-	struct server srv;
+	static const char *alone[] = {
+		"reload\tmaybe\tx", "reload\tok", "reload\tok\tx\ty",
+		"reload\t\tx", "reload\tok\tbell\x07",
+	}, *after[] = {
+		"reload\tok\tagain", "error\tbusy\tlate", good_vip,
+		good_sentinel,
+	};
 	struct ctl_reply r;
-	int fds[16];
 
 	(void)state;
-	server_start(&srv, "cap.sock", 1);
-	for (size_t i = 0; i < 16; i++)
-		fds[i] = client_connect(srv.path);
-	assert_int_equal(ask(srv.path, "status\n", &r), 1);
-	assert_true(r.failed);
-	assert_string_equal(r.err_code, CTL_ERR_BUSY);
-	ctl_reply_free(&r);
-	close(fds[0]);
-	usleep(100 * 1000);	/* let the server see the hang-up */
-	assert_int_equal(ask(srv.path, "status\n", &r), 1);
-	assert_false(r.failed);
-	ctl_reply_free(&r);
-	for (size_t i = 1; i < 16; i++)
-		close(fds[i]);
-	server_stop(&srv);
+	for (size_t i = 0; i < sizeof(alone) / sizeof(alone[0]); i++)
+		if (try_line(alone[i], false) != -EINVAL)
+			fail_msg("accepted: %s", alone[i]);
+	/* Never after status records, */
+	assert_int_equal(try_line("reload\tok\tx", true), -EINVAL);
+	/* and nothing but `end` after it. */
+	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
+		ctl_reply_init(&r);
+		assert_int_equal(feed(&r, "vipd-ctl 2\nreload\tok\tfine\n"), 0);
+		if (ctl_reply_line(&r, after[i], strlen(after[i])) != -EINVAL)
+			fail_msg("accepted after reload: %s", after[i]);
+		ctl_reply_free(&r);
+	}
 }
 
-/* --- opening the socket ----------------------------------------------- */
+/* --- Prometheus rendering --------------------------------------------- */
+
+/* One VIP held, three Sentinels: the second unreachable, the third naming
+ * another master. */
+static void
+metrics_status(struct vip_status *st)
+{
+	static const char *sentinels[] = {
+		"192.0.2.11:26379", "192.0.2.12:26379", "192.0.2.13:26379",
+	};
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->name, sizeof(st->name), "mymaster");
+	assert_int_equal(prefix_parse("192.0.2.100/32", &st->address), 0);
+	snprintf(st->interface, sizeof(st->interface), "eth0");
+	st->link_present = st->link_up = true;
+	st->verdict = VERDICT_HOLD;
+	st->holding = true;
+	st->role = NODE_ROLE_MASTER;
+	st->node_reachable = true;
+	st->n_sentinels = 3;
+	for (unsigned int i = 0; i < 3; i++) {
+		struct sentinel_status *ss = &st->sentinels[i];
+
+		assert_int_equal(hostport_parse(sentinels[i], &ss->addr), 0);
+		ss->reachable = i != 1;
+		ss->names_us = i == 0;
+	}
+	st->reachable = 2;
+	st->agree = 1;
+	st->other = 1;
+	st->majority = 2;
+	st->garp_frames = 6;
+	st->transitions = 1;
+	st->last_decision = 1700000300;
+}
+
+static const char metrics_want[] =
+    "# HELP vipd_vip_held 1 if the VIP address is on its interface.\n"
+    "# TYPE vipd_vip_held gauge\n"
+    "vipd_vip_held{vip=\"mymaster\",address=\"192.0.2.100/32\","
+    "interface=\"eth0\"} 1\n"
+    "# HELP vipd_vip_state 1 for the current decision, 0 for the others.\n"
+    "# TYPE vipd_vip_state gauge\n"
+    "vipd_vip_state{vip=\"mymaster\",state=\"hold\"} 1\n"
+    "vipd_vip_state{vip=\"mymaster\",state=\"release\"} 0\n"
+    "vipd_vip_state{vip=\"mymaster\",state=\"fault\"} 0\n"
+    "# HELP vipd_transitions_total State changes since vipd started.\n"
+    "# TYPE vipd_transitions_total counter\n"
+    "vipd_transitions_total{vip=\"mymaster\"} 1\n"
+    "# HELP vipd_garp_frames_total Gratuitous ARP and unsolicited NA "
+    "frames sent.\n"
+    "# TYPE vipd_garp_frames_total counter\n"
+    "vipd_garp_frames_total{vip=\"mymaster\"} 6\n"
+    "# HELP vipd_local_node_up 1 if the local Redis node answers.\n"
+    "# TYPE vipd_local_node_up gauge\n"
+    "vipd_local_node_up{vip=\"mymaster\"} 1\n"
+    "# HELP vipd_local_node_role 1 for the role the local Redis node "
+    "reports, 0 for the others.\n"
+    "# TYPE vipd_local_node_role gauge\n"
+    "vipd_local_node_role{vip=\"mymaster\",role=\"master\"} 1\n"
+    "vipd_local_node_role{vip=\"mymaster\",role=\"replica\"} 0\n"
+    "vipd_local_node_role{vip=\"mymaster\",role=\"other\"} 0\n"
+    "vipd_local_node_role{vip=\"mymaster\",role=\"unknown\"} 0\n"
+    "# HELP vipd_sentinel_up 1 if this Sentinel answers.\n"
+    "# TYPE vipd_sentinel_up gauge\n"
+    "vipd_sentinel_up{vip=\"mymaster\",sentinel=\"192.0.2.11:26379\"} 1\n"
+    "vipd_sentinel_up{vip=\"mymaster\",sentinel=\"192.0.2.12:26379\"} 0\n"
+    "vipd_sentinel_up{vip=\"mymaster\",sentinel=\"192.0.2.13:26379\"} 1\n"
+    "# HELP vipd_sentinel_names_this_node 1 if this Sentinel names the "
+    "local node as master.\n"
+    "# TYPE vipd_sentinel_names_this_node gauge\n"
+    "vipd_sentinel_names_this_node{vip=\"mymaster\","
+    "sentinel=\"192.0.2.11:26379\"} 1\n"
+    "vipd_sentinel_names_this_node{vip=\"mymaster\","
+    "sentinel=\"192.0.2.12:26379\"} 0\n"
+    "vipd_sentinel_names_this_node{vip=\"mymaster\","
+    "sentinel=\"192.0.2.13:26379\"} 0\n"
+    "# HELP vipd_sentinels_agree Sentinels naming the local node as "
+    "master.\n"
+    "# TYPE vipd_sentinels_agree gauge\n"
+    "vipd_sentinels_agree{vip=\"mymaster\"} 1\n"
+    "# HELP vipd_sentinels_reachable Sentinels that answer.\n"
+    "# TYPE vipd_sentinels_reachable gauge\n"
+    "vipd_sentinels_reachable{vip=\"mymaster\"} 2\n"
+    "# HELP vipd_sentinels_majority Sentinels that must agree before the "
+    "VIP is held.\n"
+    "# TYPE vipd_sentinels_majority gauge\n"
+    "vipd_sentinels_majority{vip=\"mymaster\"} 2\n"
+    "# HELP vipd_last_decision_timestamp_seconds Unix time of the latest "
+    "decision (0: never or unknown).\n"
+    "# TYPE vipd_last_decision_timestamp_seconds gauge\n"
+    "vipd_last_decision_timestamp_seconds{vip=\"mymaster\"} 1700000300\n";
+
+static char *
+format_metrics(const struct vip_status *vips, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_non_null(out);
+	assert_int_equal(ctl_format_metrics(vips, n, out), 0);
+	fclose(out);
+	return buf;
+}
 
 static void
-test_open_stale_and_mode(void **state)
+test_metrics(void **state)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct loop *l = loop_new();
-	struct ctl_server *s;
-	struct stat sb;
-	int fd;
+	struct vip_status st;
+	char *buf;
+	size_t lines = 0;
 
 	(void)state;
-	assert_non_null(l);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/stale.sock", tmpdir);
-	/* A dead daemon's socket: bound, never listened, closed. */
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	close(fd);
-	s = ctl_open(l, sun.sun_path, &ops, NULL);
-	assert_non_null(s);
-	assert_int_equal(lstat(sun.sun_path, &sb), 0);
-	assert_true(S_ISSOCK(sb.st_mode));
-	assert_int_equal(sb.st_mode & 07777, 0660);
-	ctl_close(s);
-	assert_int_equal(lstat(sun.sun_path, &sb), -1);
-	assert_int_equal(errno, ENOENT);
-	loop_free(l);
+	metrics_status(&st);
+	buf = format_metrics(&st, 1);
+	assert_string_equal(buf, metrics_want);
+	free(buf);
+	/* No VIP: every family still announced, no samples. */
+	buf = format_metrics(NULL, 0);
+	for (char *p = buf; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 2 * 12);
+	assert_null(strstr(buf, "{"));
+	free(buf);
 }
 
 static void
-test_open_refused(void **state)
+test_metrics_escaping(void **state)
 {
-	struct loop *l = loop_new();
-	struct server srv;
-	struct ctl_reply r;
-	char path[128];
-	FILE *f;
+	struct vip_status st;
+	char *buf;
 
 	(void)state;
-	assert_non_null(l);
-	server_start(&srv, "live.sock", 1);
-	errno = 0;
-	assert_null(ctl_open(l, srv.path, &ops, NULL));
-	assert_int_equal(errno, EADDRINUSE);
-	assert_string_equal(ctl_strerror(EADDRINUSE),
-	    "another vipd is running");
-	/* ... and the live one still answers. */
-	assert_int_equal(ask(srv.path, "status\n", &r), 1);
-	ctl_reply_free(&r);
-	server_stop(&srv);
-
-	snprintf(path, sizeof(path), "%s/regular", tmpdir);
-	assert_non_null(f = fopen(path, "w"));
-	fclose(f);
-	assert_null(ctl_open(l, path, &ops, NULL));
-	assert_int_equal(errno, EEXIST);
-	assert_int_equal(access(path, F_OK), 0);
-	unlink(path);
-
-	snprintf(path, sizeof(path), "%s/missing/vipd.sock", tmpdir);
-	assert_null(ctl_open(l, path, &ops, NULL));
-	assert_int_equal(errno, ENOENT);
-	loop_free(l);
-}
-
-/* --- vipctl ----------------------------------------------------------- */
-
-static int
-run_vipctl(const char *args, const char *out)
-{
-	const char *top = getenv("top_builddir");
-	char bin[512], cmd[1536];
-	int status;
-
-	snprintf(bin, sizeof(bin), "%s/src/vipctl", top ? top : ".");
-	if (access(bin, X_OK) != 0)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "NO_COLOR=1 %s %s >%s 2>&1", bin, args,
-	    out);
-	status = system(cmd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-static void
-test_vipctl_exit_codes(void **state)
-{
-	struct server srv;
-	static const char want[] = "vip0\t192.0.2.100/32\teth0\theld\t"
-	    "1700000000\tmaster\t1\t15\t15\t15\t12\t18446744073709551615\t"
-	    "local node is master";
-	char out[128], args[256], line[1024];
-	FILE *f;
-	int rc, fields = 1;
-
-	(void)state;
-	snprintf(out, sizeof(out), "%s/vipctl.out", tmpdir);
-	snprintf(args, sizeof(args), "-s %s/nothing.sock", tmpdir);
-	rc = run_vipctl(args, out);
-	if (rc < 0)
-		skip();		/* vipctl not built (run from the build dir) */
-	assert_int_equal(rc, 2);
-	assert_int_equal(run_vipctl("--help", out), 0);
-	assert_int_equal(run_vipctl("frobnicate", out), 1);
-	assert_int_equal(run_vipctl("show a b", out), 1);
-
-	server_start(&srv, "vipctl.sock", 2);
-	snprintf(args, sizeof(args), "-s %s show", srv.path);
-	assert_int_equal(run_vipctl(args, out), 0);
-	snprintf(args, sizeof(args), "-s %s show vip1 --json", srv.path);
-	assert_int_equal(run_vipctl(args, out), 0);
-	snprintf(args, sizeof(args), "-s %s show nope", srv.path);
-	assert_int_equal(run_vipctl(args, out), 3);
-	snprintf(args, sizeof(args), "-s %s dump vip0", srv.path);
-	assert_int_equal(run_vipctl(args, out), 0);
-	server_stop(&srv);
-
-	/* dump: 13 tab-separated fields, the documented order. */
-	assert_non_null(f = fopen(out, "r"));
-	assert_non_null(fgets(line, sizeof(line), f));
-	fclose(f);
-	for (char *p = line; *p; p++)
-		fields += *p == '\t';
-	assert_int_equal(fields, 13);
-	assert_int_equal(strncmp(line, want, strlen(want)), 0);
-	unlink(out);
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[64];
-
-	(void)state;
-	/* A failed test may leave its socket behind. */
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	metrics_status(&st);
+	snprintf(st.name, sizeof(st.name), "a\"b\\c\nd");
+	memset(st.interface, 'e', sizeof(st.interface));	/* no NUL */
+	st.interface[0] = '"';
+	st.holding = false;
+	st.verdict = VERDICT_FAULT;
+	st.last_decision = 0;
+	buf = format_metrics(&st, 1);
+	assert_non_null(strstr(buf, "\nvipd_vip_held{vip=\"a\\\"b\\\\c\\nd\","
+	    "address=\"192.0.2.100/32\",interface=\"\\\"eeeeeeeeeeeeeee\"} "
+	    "0\n"));
+	assert_non_null(strstr(buf, "\nvipd_vip_state{vip=\"a\\\"b\\\\c\\nd\","
+	    "state=\"fault\"} 1\n"));
+	assert_non_null(strstr(buf, "\nvipd_last_decision_timestamp_seconds"
+	    "{vip=\"a\\\"b\\\\c\\nd\"} 0\n"));
+	/* Every newline ends a line: none from the name. */
+	for (char *p = buf; (p = strchr(p, '\n')) && p[1]; p++)
+		assert_true(p[1] == '#' || p[1] == 'v');
+	free(buf);
 }
 
 int
@@ -786,14 +693,12 @@ main(void)
 		cmocka_unit_test(test_header_and_error),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_random_lines),
-		cmocka_unit_test(test_server_status),
-		cmocka_unit_test(test_server_garbage),
-		cmocka_unit_test(test_server_big_reply),
-		cmocka_unit_test(test_server_client_cap),
-		cmocka_unit_test(test_open_stale_and_mode),
-		cmocka_unit_test(test_open_refused),
-		cmocka_unit_test(test_vipctl_exit_codes),
+		cmocka_unit_test(test_version_1),
+		cmocka_unit_test(test_reload_record),
+		cmocka_unit_test(test_reload_malformed),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_metrics_escaping),
 	};
 
-	return cmocka_run_group_tests_name("ctl", tests, setup, teardown);
+	return cmocka_run_group_tests_name("ctl_proto", tests, NULL, NULL);
 }
