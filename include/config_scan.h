@@ -4,8 +4,9 @@
  *
  * libconfuse 3.3 accepts a last section without its closing brace
  * (reference D.1), counts each comment line twice and refuses a comment
- * inside a list (libconfuse issue #150). config_scan() checks that every
- * '{' is closed, understanding strings, ${VAR} and the three comment styles,
+ * inside a list (libconfuse issue #150), and leaks when a call such as
+ * include( is not closed. config_scan() checks that every '{' and '(' is
+ * closed, understanding strings, ${VAR} and the three comment styles,
  * blanks the comments in place (newlines kept, so line numbers stay right)
  * and records where each top-level section opens: libconfuse only remembers
  * the line of the closing brace.

@@ -266,8 +266,23 @@ ctl_status(void *arg, size_t idx, struct vip_status *out)
 	return 0;
 }
 
+/* `vipctl reload`: exactly what SIGHUP does; the client gets the same
+ * message the log does. */
+static int
+ctl_reload(void *arg, char *msg, size_t len)
+{
+	struct daemon *d = arg;
+	int rc;
+
+	/* ctl.c has logged who asked. */
+	if ((rc = daemon_reload(d, msg, len)) < 0)
+		log_err("%s", msg);
+	return rc;
+}
+
 static const struct ctl_ops ctl_ops = {
 	.status = ctl_status,
+	.reload = ctl_reload,
 };
 
 static int

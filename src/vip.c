@@ -1,5 +1,6 @@
 /* vip: one VIP, from inputs to verdict to the wire (see vip.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,17 +126,29 @@ garp_start(struct vip *v)
 	garp_tick(v);	/* the first frames go out now, not on the next tick */
 }
 
+/* Wall clock in microseconds: the announce timing line below is compared
+ * with a client's packet capture, which is stamped with CLOCK_REALTIME. */
+static int64_t
+realtime_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void
 vip_hold(struct vip *v, const struct decision *d)
 {
+	int64_t t0 = realtime_us(), t1;
 	int rc;
 
 	if (v->holding) {
 		if (v->state != VIP_HELD) {
 			/* Found on the interface at start-up, or restored by
 			 * netlink: keep it (no delete/re-add) and re-announce. */
-			vip_transition(v, VIP_HELD, d->reason);
 			garp_start(v);
+			vip_transition(v, VIP_HELD, d->reason);
 		}
 		return;
 	}
@@ -154,10 +167,17 @@ vip_hold(struct vip *v, const struct decision *d)
 		return;
 	}
 	v->holding = true;
-	log_debug("vip %s: %s added to %s", v->cfg->name, v->addrstr,
-	    v->cfg->interface);
-	vip_transition(v, VIP_HELD, d->reason);
+	t1 = realtime_us();
+	/* Announce before anything else: logging the transition and starting
+	 * the notify program (a fork) are not what clients wait for. */
 	garp_start(v);
+	/* The decision runs in the same loop turn as the input that caused
+	 * it, so t0 is the input's arrival to within the loop's dispatch. */
+	log_debug("vip %s: %s added to %s; announce timing: decided at "
+	    "%" PRId64 ".%06" PRId64 ", address +%" PRId64 " us, first frames "
+	    "+%" PRId64 " us", v->cfg->name, v->addrstr, v->cfg->interface,
+	    t0 / 1000000, t0 % 1000000, t1 - t0, realtime_us() - t0);
+	vip_transition(v, VIP_HELD, d->reason);
 }
 
 static void

@@ -4,7 +4,7 @@ VIPD_DEPS=(
 	gcc make autoconf automake pkg-config
 	libhiredis-dev libnl-3-dev libnl-route-3-dev libconfuse-dev libcmocka-dev
 	redis-server redis-sentinel redis-tools
-	iproute2 tcpdump
+	iproute2 tcpdump util-linux valgrind
 )
 
 deps_install() {

@@ -163,6 +163,7 @@ bench_up || die "the cluster did not come up"
 # --- 1. failovers ---------------------------------------------------------------------
 
 declare -A OUTAGES=() ROLES=() AFTERS=() VIPACQ=() OKRUNS=() FAILRUNS=()
+ANN_ADDR='' ANN_FRAMES='' ANN_WIRE='' a_addr='' a_frames='' a_wire=
 OUTAGES=([vipd]="" [haproxy]="")
 AFTERS=([vipd]="" [haproxy]="")
 ROLES=([vipd]="" [haproxy]="")
@@ -192,7 +193,7 @@ bench_setup() {
 
 # run_one SETUP I: one failover; appends to OUTAGES/ROLES/VIPACQ.
 run_one() {
-	local setup=$1 i=$2 m r addr t_kill real0 res outage on role acq rt0
+	local setup=$1 i=$2 m r addr t_kill real0 res outage on role acq rt0 dump p_dump ann
 	rt0=$(date +%s)
 	m=$(bench_current_master) || { bench_log "no master named by the sentinels"; return 2; }
 	r=${BENCH_OTHER[$m]}
@@ -201,6 +202,10 @@ run_one() {
 	bench_writer_start "$addr" || return 2
 	wait_for 5 bench_writer_acks_over 50 || { bench_log "$setup: no writes through $addr"; bench_writer_stop; return 2; }
 	bench_rolepoll_start "$r" || { bench_log "ROLE poller on $r did not start"; bench_writer_stop; return 2; }
+	dump=$BENCH_DIR/arp.$setup.$i.$(date +%s%N) p_dump=
+	if [ "$setup" = vipd ] && command -v tcpdump >/dev/null; then
+		ns_bg c "$dump" tcpdump -i eth0 -n -l -tt arp && p_dump=$NS_LAST_PID
+	fi
 	sleep 0.3
 
 	cluster_kill_redis "$m"
@@ -221,6 +226,20 @@ run_one() {
 			AFTERS[$setup]+=" $((outage - role))"
 		fi
 		[ "$acq" != - ] && VIPACQ[$setup]+=" $acq"
+		if [ -n "$p_dump" ]; then
+			sleep 0.2
+			ns_stop_pid "$p_dump"
+			p_dump=
+			ann=$(bench_announce "$r" "$real0" "$dump")
+			read -r a_addr a_frames a_wire <<<"$ann"
+			[ "$a_addr" != - ] && ANN_ADDR+=" $a_addr"
+			[ "$a_frames" != - ] && ANN_FRAMES+=" $a_frames"
+			[ "$a_wire" != - ] && ANN_WIRE+=" $a_wire"
+			tsv failover vipd "run$i.announce_addr_us" "$a_addr"
+			tsv failover vipd "run$i.announce_frames_us" "$a_frames"
+			tsv failover vipd "run$i.announce_wire_us" "$a_wire"
+			bench_log "vipd    run $i: decision to address $a_addr us, to first frames sent $a_frames us, to first ARP seen by the client $a_wire us"
+		fi
 		OKRUNS[$setup]=$((OKRUNS[$setup] + 1))
 		tsv failover "$setup" "run$i.killed" "$m"
 		tsv failover "$setup" "run$i.outage_ms" "$outage"
@@ -235,6 +254,7 @@ run_one() {
 		tsv failover "$setup" "run$i.outage_ms" fail
 		bench_log "$setup run $i: no write acknowledged by $r within 20 s of the kill (counted as failed)"
 	fi
+	[ -n "$p_dump" ] && ns_stop_pid "$p_dump"
 	bench_rolepoll_stop
 	bench_writer_stop
 
@@ -432,7 +452,7 @@ stat_line() {
 }
 
 {
-	echo "vipd benchmark: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(uname -n), $(nproc) CPUs"
+	echo "vipd benchmark: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs"
 	echo "  vipd $top_builddir/src/vipd (early-claim ${BENCH_EARLY_CLAIM:-default}), $(haproxy -v | head -n 1 | awk '{ print $1, $2, $3 }'), $(redis-server --version | awk '{ print $1, $2, $3 }')"
 	echo "  load average at start $LOAD0, at end $LOAD1; run time ${TOTAL} s"
 	echo
@@ -482,6 +502,19 @@ stat_line() {
 			echo "  failover and aborted it (no good replica); the next run waited out Sentinel's 2 x failover-timeout delay"
 		fi
 		tsv failover all sentinel_delay_waits "$BENCH_DELAY_WAITS"
+		echo
+		echo "== Announcement (us: from vipd's decision to hold, in the loop turn of the input that decided it) =="
+		echo "  address = the VIP on the interface (netlink ack), frames = first gratuitous ARPs handed to the kernel,"
+		echo "  wire = first ARP for the VIP in the client's capture (tcpdump -tt in the client namespace)"
+		printf '  %-8s %5s %7s %7s %7s   %s\n' step n median min max "all runs"
+		# shellcheck disable=SC2086
+		stat_line address "$(echo $ANN_ADDR | wc -w)" "$ANN_ADDR"
+		# shellcheck disable=SC2086
+		stat_line frames "$(echo $ANN_FRAMES | wc -w)" "$ANN_FRAMES"
+		# shellcheck disable=SC2086
+		stat_line wire "$(echo $ANN_WIRE | wc -w)" "$ANN_WIRE"
+		# shellcheck disable=SC2086
+		tsv failover vipd median_announce_wire_us "$(bench_median $ANN_WIRE)"
 		# shellcheck disable=SC2086
 		tsv failover vipd median_vip_acquired_ms "$(bench_median ${VIPACQ[vipd]})"
 		echo

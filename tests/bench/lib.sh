@@ -157,6 +157,28 @@ bench_vipd_log_event() {
 	echo -
 }
 
+# bench_announce NODE REAL0 DUMP: the announcement of the newest claim on NODE
+# made after REAL0 ($EPOCHREALTIME), as "ADDR_US FRAMES_US WIRE_US": from the
+# decision (vipd's debug line "announce timing: decided at S.US, address +A
+# us, first frames +F us"; the decision runs in the loop turn of the input
+# that caused it) to the address on the interface (A), to the first frames
+# handed to the kernel (F), and to the first ARP frame for the VIP in DUMP,
+# the client's capture (tcpdump -tt, same CLOCK_REALTIME). "- - -" if none.
+bench_announce() {
+	local node=$1 real0=$2 dump=$3 log line dec a f w
+	# shellcheck disable=SC2012  # our own file names
+	log=$(ls -t "$BENCH_DIR/$node".vipd.log.* 2>/dev/null | head -n 1)
+	line=$(grep -h 'announce timing: decided at' "$log" 2>/dev/null |
+		awk -v t="$real0" '{ for (i = 1; i <= NF; i++) if ($i == "at") { d = $(i + 1); sub(",", "", d); if (d + 0 >= t) { print; exit } } }')
+	[ -n "$line" ] || { echo "- - -"; return; }
+	dec=$(sed -n 's/.*decided at \([0-9.]*\),.*/\1/p' <<<"$line")
+	a=$(sed -n 's/.*address +\([0-9]*\) us.*/\1/p' <<<"$line")
+	f=$(sed -n 's/.*first frames +\([0-9]*\) us.*/\1/p' <<<"$line")
+	w=$(awk -v t="$dec" -v v="$CLUSTER_VIP" '$1 ~ /^[0-9]/ && $1 + 0 >= t - 0.0005 && $0 ~ ("(who-has|Reply) " v " ") {
+		printf "%d\n", ($1 - t) * 1000000; exit }' "$dump")
+	echo "${a:--} ${f:--} ${w:--}"
+}
+
 # --- the ROLE poller -----------------------------------------------------------------
 
 bench_rolepoll_start() {

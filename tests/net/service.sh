@@ -102,6 +102,46 @@ check "a broken file is reported with file:line and changes nothing" \
 check "n2 still holds the VIP after the failed reload" cluster_holders_are n2
 check "vipctl still answers after the failed reload" cluster_vipctl n2 show mymaster
 
+# The same through `vipctl reload` (the file is still broken).
+out=$(cluster_vipctl n2 reload 2>&1)
+rc=$?
+check "vipctl reload of the broken file exits 1 (got $rc)" [ "$rc" -eq 1 ]
+check "... and names file:line on stderr ($out)" grep -q "not reloaded, nothing changed: .*vipd.conf:[0-9]*:" <<<"$out"
+# A valid file with one more VIP (a master name no Sentinel monitors).
+sentinels=$(sed -n 's/^\s*sentinels = //p' "$CLUSTER_DIR/n2/vipd.conf" | head -n 1)
+cluster_vipd_conf n2 >"$CLUSTER_DIR/n2/vipd.conf"
+cat >>"$CLUSTER_DIR/n2/vipd.conf" <<EOF
+vip "extra" {
+    address = "192.0.2.101"
+    interface = "eth0"
+    redis = "${CLUSTER_IP[n2]}:$CLUSTER_REDIS_PORT"
+    sentinels = $sentinels
+}
+EOF
+before=$(count '+vip-\|-vip-' "$log2")
+out=$(cluster_vipctl n2 reload 2>&1)
+check "vipctl reload with a VIP added: 1 added, the other unchanged ($out)" \
+	grep -q "reloaded .*: 1 added, 0 removed, 0 changed, 1 unchanged" <<<"$out"
+check "vipctl dump lists both VIPs" wait_for 3 bash -c \
+	"[ \"\$(ip netns exec $(ns_name n2) '$CLUSTER_VIPCTL' -s '$CLUSTER_DIR/n2/vipd.sock' dump | cut -f1 | sort | tr '\n' ' ')\" = 'extra mymaster ' ]"
+check "the added VIP is released: no Sentinel names a master 'extra'" \
+	wait_for 5 bash -c "ip netns exec $(ns_name n2) '$CLUSTER_VIPCTL' -s '$CLUSTER_DIR/n2/vipd.sock' dump extra | cut -f4 | grep -qx released"
+check "the unchanged VIP logged no transition and is still held" \
+	[ "$(grep -v 'vip extra:' "$log2" | count '+vip-\|-vip-' /dev/stdin)" -eq "$before" ]
+check "n2 still holds 192.0.2.100 and not 192.0.2.101" cluster_holders_are n2
+check "... 192.0.2.101 is on no node" bash -c "! ip netns exec $(ns_name n2) ip -4 addr show dev eth0 | grep -q 192.0.2.101"
+check "vipctl metrics: vipd_vip_held 1 for mymaster, 0 for extra" bash -c \
+	"ip netns exec $(ns_name n2) '$CLUSTER_VIPCTL' -s '$CLUSTER_DIR/n2/vipd.sock' metrics >'$CLUSTER_DIR/metrics' &&
+	grep -qx 'vipd_vip_held{vip=\"mymaster\",address=\"192.0.2.100/32\",interface=\"eth0\"} 1' '$CLUSTER_DIR/metrics' &&
+	grep -qx 'vipd_vip_held{vip=\"extra\",address=\"192.0.2.101/32\",interface=\"eth0\"} 0' '$CLUSTER_DIR/metrics'"
+cluster_vipd_conf n2 >"$CLUSTER_DIR/n2/vipd.conf"
+out=$(cluster_vipctl n2 reload 2>&1)
+check "vipctl reload with the VIP removed again: 1 removed ($out)" \
+	grep -q "reloaded .*: 0 added, 1 removed, 0 changed, 1 unchanged" <<<"$out"
+check "vipctl dump lists mymaster alone" bash -c \
+	"[ \"\$(ip netns exec $(ns_name n2) '$CLUSTER_VIPCTL' -s '$CLUSTER_DIR/n2/vipd.sock' dump | cut -f1)\" = mymaster ]"
+check "n2 still holds the VIP after both reloads" cluster_holders_are n2
+
 # --- 3. AUTH --------------------------------------------------------------------
 # A data node with an ACL user and Sentinels with requirepass, on n3's
 # namespace (a second master name, so the running cluster is not disturbed).
