@@ -1,8 +1,10 @@
 /*
  * log: one-line log messages to stderr.
  *
- * Under systemd (JOURNAL_STREAM set) lines carry sd-daemon priority prefixes
- * ("<6>") and no timestamp; otherwise a local timestamp and a level word.
+ * When stderr is the journal stream systemd named in JOURNAL_STREAM
+ * ("device:inode", systemd.exec(5)), lines carry sd-daemon priority prefixes
+ * ("<6>") and no timestamp; otherwise (also when the variable was merely
+ * inherited) a local timestamp and a level word.
  * fatal() is for start-up only: it logs and exits 1.
  */
 #ifndef VIPD_LOG_H

@@ -11,6 +11,14 @@
  * freed by hiredis's cleanup hook, i.e. whenever the context is freed: the
  * caller has nothing to release. Returns 0, or -ENOMEM, or -EEXIST when
  * the context already has an adapter.
+ *
+ * A reply may cost at most 1 MiB, counting both the bytes buffered before
+ * it is complete and the objects built for it (an array header is charged
+ * for the elements it announces). A peer that goes past that is cut off as
+ * a protocol error: onDisconnect(ac, REDIS_ERR) with ac->err
+ * REDIS_ERR_PROTOCOL and ac->errstr "reply larger than 1 MiB", as for any
+ * reply hiredis cannot parse. The adapter owns the reader's privdata and
+ * object functions while attached.
  */
 #ifndef VIPD_REDIS_LOOP_H
 #define VIPD_REDIS_LOOP_H

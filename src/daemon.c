@@ -14,6 +14,7 @@
 #include "log.h"
 #include "loop.h"
 #include "nlwatch.h"
+#include "notify.h"
 #include "sdnotify.h"
 #include "vip.h"
 
@@ -313,6 +314,8 @@ daemon_free(struct daemon *d)
 	for (size_t i = 0; i < d->n_vips; i++)
 		vip_free(d->vips[i]);
 	free(d->vips);
+	/* The hooks of the last transitions, and of VIPs a reload removed. */
+	notify_drain();
 	ctl_close(d->ctl);
 	nlwatch_close(d->nl);
 	if (d->sigfd >= 0) {

@@ -2,21 +2,43 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static bool debug_on;
 static bool journal;
 
+/* systemd sets JOURNAL_STREAM to the "device:inode" of the stream it gave
+ * us as stdout/stderr. A shell or a terminal started from a service inherits
+ * the variable with a stderr of its own, so systemd.exec(5) asks for the
+ * comparison: only the journal's own stream gets "<N>" prefixes. */
+static bool
+stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char extra;
+
+	if (!v || sscanf(v, "%llu:%llu%c", &dev, &ino, &extra) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 void
 log_init(bool debug)
 {
 	debug_on = debug;
-	/* systemd sets JOURNAL_STREAM when stderr is connected to the journal;
-	 * then sd-daemon(3) "<N>" prefixes carry the priority. */
-	journal = getenv("JOURNAL_STREAM") != NULL;
+	/* On the journal's stream sd-daemon(3) "<N>" prefixes carry the
+	 * priority, and the journal adds the time. */
+	journal = stderr_is_journal();
 }
 
 bool

@@ -1,6 +1,7 @@
 /* notify: transition hooks, one at a time per VIP (see notify.h). */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -34,9 +35,17 @@ struct notify {
 	struct loop_timer deadline;
 	uint64_t started;
 	unsigned long runs;
+	bool released;			/* its VIP is gone: see notify_release */
+	struct notify *next_released;
 };
 
+/* Notifiers let go by their VIP (reload) whose queued runs are still going
+ * on in the loop; notify_drain() waits for them at exit. Not VIP state: a
+ * reaper's list, as a shell keeps of its background jobs. */
+static struct notify *released_list;
+
 static void notify_next(struct notify *n);
+static void notify_destroy(struct notify *n);
 
 static void
 job_free(struct notify_job *j)
@@ -80,9 +89,49 @@ notify_timeout(void *arg)
 {
 	struct notify *n = arg;
 
+	if (n->pid <= 0)
+		return;		/* kill(-0) would hit vipd's own group */
 	log_warn("%s: notify %s still running after %u ms, killing it",
 	    n->label, n->program, n->timeout);
-	kill(n->pid, SIGKILL);	/* reaped through the pidfd as usual */
+	/* The whole process group: a shell script's sleep or curl would
+	 * otherwise outlive the kill and run alongside the next run. The
+	 * leader is not reaped yet, so its pid is still its group's. */
+	kill(-n->pid, SIGKILL);	/* reaped through the pidfd as usual */
+}
+
+/* Fill `attr` and `fa` for one run; 0 or -errno. */
+static int
+notify_spawn_setup(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa)
+{
+	sigset_t none, all;
+	int rc;
+
+	/* vipd blocks the signals it reads through signalfd; the hook must
+	 * start with a clean mask and default dispositions. */
+	sigemptyset(&none);
+	sigfillset(&all);
+	if ((rc = posix_spawnattr_init(attr)) != 0)
+		return -rc;
+	posix_spawnattr_setsigmask(attr, &none);
+	posix_spawnattr_setsigdefault(attr, &all);
+	/* A group of its own, so that the timeout kills all of it. */
+	posix_spawnattr_setpgroup(attr, 0);
+	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+	/* Only stdin, stdout and stderr: hiredis opens its sockets without
+	 * SOCK_CLOEXEC (a hook of a one-VIP vipd was measured holding all
+	 * seven Redis and Sentinel connections), and a hook holding them keeps
+	 * them open after vipd closes them. */
+	if ((rc = posix_spawn_file_actions_init(fa)) != 0) {
+		posix_spawnattr_destroy(attr);
+		return -rc;
+	}
+	if ((rc = posix_spawn_file_actions_addclosefrom_np(fa, 3)) != 0) {
+		posix_spawn_file_actions_destroy(fa);
+		posix_spawnattr_destroy(attr);
+		return -rc;
+	}
+	return 0;
 }
 
 static int
@@ -93,24 +142,14 @@ notify_spawn(struct notify *n, char *const argv[])
 		NULL,
 	};
 	posix_spawnattr_t attr;
-	sigset_t none;
+	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int rc;
 
-	/* vipd blocks the signals it reads through signalfd; the hook must
-	 * start with a clean mask and default dispositions. */
-	sigemptyset(&none);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
-	{
-		sigset_t all;
-
-		sigfillset(&all);
-		posix_spawnattr_setsigdefault(&attr, &all);
-	}
-	rc = posix_spawn(&pid, n->program, NULL, &attr, argv, envp);
+	if ((rc = notify_spawn_setup(&attr, &fa)) < 0)
+		return rc;
+	rc = posix_spawn(&pid, n->program, &fa, &attr, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc != 0)
 		return -rc;
@@ -119,7 +158,7 @@ notify_spawn(struct notify *n, char *const argv[])
 	n->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (n->pidfd < 0) {
 		rc = -errno;
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		return rc;
 	}
@@ -146,6 +185,8 @@ notify_next(struct notify *n)
 			    n->program, strerror(-rc));
 		job_free(j);
 	}
+	if (n->released && !n->pid && !n->head)
+		notify_destroy(n);
 }
 
 struct notify *
@@ -185,18 +226,52 @@ notify_wait(struct notify *n)
 	notify_reap(n, EPOLLIN);
 }
 
-void
-notify_free(struct notify *n)
+static void
+notify_destroy(struct notify *n)
 {
-	if (!n)
-		return;
-	/* The last transition (usually "released" at shutdown) deserves its
-	 * hook too: drain the queue, each run bounded by notify-timeout. */
-	while (n->pid)
-		notify_wait(n);
+	struct notify **p;
+
+	for (p = &released_list; *p; p = &(*p)->next_released)
+		if (*p == n) {
+			*p = n->next_released;
+			break;
+		}
 	loop_timer_cancel(n->loop, &n->deadline);
 	free(n->program);
 	free(n);
+}
+
+void
+notify_release(struct notify *n)
+{
+	if (!n)
+		return;
+	if (!n->pid && !n->head) {
+		notify_destroy(n);
+		return;
+	}
+	/* The last transition of a removed VIP ("released ... removed from
+	 * the configuration") deserves its hook too, but waiting for it here
+	 * would stall the loop, and every other VIP's release with it, for up
+	 * to notify-timeout per queued run. */
+	n->released = true;
+	n->next_released = released_list;
+	released_list = n;
+}
+
+void
+notify_drain(void)
+{
+	/* notify_wait() reaps and starts the next queued run; a notifier
+	 * whose queue is done frees itself and leaves the list. */
+	while (released_list) {
+		struct notify *n = released_list;
+
+		if (n->pid)
+			notify_wait(n);
+		else
+			notify_destroy(n);
+	}
 }
 
 void

@@ -40,7 +40,10 @@ rconn_down(struct rconn *c, bool free_it, const char *why)
 		if (free_it)
 			redisAsyncFree(ac);
 	}
-	log_debug("%s: down: %s", c->label, why);
+	/* The first loss after a good exchange is news; the reconnect
+	 * attempts that follow it, once a second, are not. */
+	(c->failures == 0 ? log_info : log_debug)("%s: down: %s", c->label,
+	    why);
 	loop_timer_arm(c->loop, &c->reconnect, backoff(c->failures));
 	c->failures++;
 	c->on_down(c->arg, since, why);

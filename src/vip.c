@@ -233,15 +233,15 @@ vip_evaluate(struct vip *v)
 	struct sentinel_view views[CONFIG_MAX_SENTINELS];
 	struct decide_input in;
 	struct decision d;
+	bool first = false;
 
 	if (!v->decided) {
 		if (!vip_inputs_ready(v) &&
 		    loop_now() < v->started + c->command_timeout)
 			return;
 		v->decided = true;
+		first = true;
 		loop_timer_cancel(v->env->loop, &v->startup);
-		if (v->env->decided)
-			v->env->decided(v->env->arg);
 	}
 	for (size_t i = 0; i < c->n_sentinels; i++)
 		views[i] = *sentinel_view(v->sentinels[i]);
@@ -279,6 +279,11 @@ vip_evaluate(struct vip *v)
 		vip_release(v, VIP_FAULT, d.reason);
 		break;
 	}
+	/* Only now is the address where the first verdict wants it, which is
+	 * what READY=1 (sent by the callback once every VIP got here)
+	 * promises systemd. */
+	if (first && v->env->decided)
+		v->env->decided(v->env->arg);
 }
 
 static void
@@ -381,7 +386,7 @@ vip_free(struct vip *v)
 	node_free(v->node);
 	for (size_t i = 0; i < v->cfg->n_sentinels; i++)
 		sentinel_free(v->sentinels[i]);
-	notify_free(v->notify);
+	notify_release(v->notify);
 	free(v);
 }
 
