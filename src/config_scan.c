@@ -140,13 +140,61 @@ config_word_end(const char *buf, size_t len, size_t i)
 	return j;
 }
 
+/*
+ * A call such as include("file") must be NAME ( VALUE [, VALUE]... ): libconfuse
+ * 3.3 leaks the arguments of a call it cannot finish (three shapes found by
+ * tests/fuzz, fuzz_config), so a reload with such a file would leak a little
+ * every time. One step of that grammar: `kind` is 'v' for a word or a string,
+ * else the punctuation read; `prev` the kind of the token before it. Returns
+ * NULL, or what was expected.
+ */
+enum { CALL_NONE, CALL_OPEN, CALL_VALUE, CALL_COMMA };
+
+static const char *
+config_call_step(int *call, char kind, char prev)
+{
+	switch (*call) {
+	case CALL_NONE:
+		if (kind != '(')
+			return NULL;
+		if (prev != 'w')
+			return "a function name before '('";
+		*call = CALL_OPEN;
+		return NULL;
+	case CALL_OPEN:		/* after '(' */
+	case CALL_COMMA:	/* after ',' */
+		if (kind == 'v') {
+			*call = CALL_VALUE;
+			return NULL;
+		}
+		if (kind == ')' && *call == CALL_OPEN) {
+			*call = CALL_NONE;
+			return NULL;
+		}
+		return *call == CALL_OPEN ? "a value or ')' in the call" :
+		    "a value after ',' in the call";
+	default:		/* after a value */
+		if (kind == ',') {
+			*call = CALL_COMMA;
+			return NULL;
+		}
+		if (kind == ')') {
+			*call = CALL_NONE;
+			return NULL;
+		}
+		return "',' or ')' after a value in the call";
+	}
+}
+
 int
 config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
     FILE *errs)
 {
 	struct config_open open[CONFIG_SCAN_DEPTH];
 	struct config_tok t[3] = { { 0, "" }, { 0, "" }, { 0, "" } };
-	int line = 1, last = 1, depth = 0, errors = 0, parens = 0, paren_line = 0;
+	int line = 1, last = 1, depth = 0, errors = 0, call = CALL_NONE;
+	int call_line = 0;
+	const char *want;
 	size_t i = 0, j;
 
 	while (i < len) {
@@ -166,14 +214,24 @@ config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
 			continue;
 		}
 		last = line;
-		/* Inside a call only values and commas may stand: libconfuse
-		 * 3.3 leaks the arguments of a call it cannot finish (found by
-		 * tests/fuzz, fuzz_config), so a reload with such a file would
-		 * leak a little every time. */
-		if (parens > 0 && strchr("{}=+(", c)) {
-			config_scan_err(errs, file, line, "expected ')' to close "
-			    "the call opened on line %d", paren_line);
-			return 1;
+		if (c != '#' && !(c == '/' && i + 1 < len && (buf[i + 1] == '/' ||
+		    buf[i + 1] == '*'))) {
+			int was = call;
+
+			if (call == CALL_NONE)
+				call_line = line;
+			want = config_call_step(&call, c == '"' || c == '\'' ||
+			    !strchr("{}=+,()", c) ? 'v' : c, t[0].kind);
+			if (want && was == CALL_NONE) {
+				config_scan_err(errs, file, line, "expected %s",
+				    want);
+				return 1;
+			}
+			if (want) {
+				config_scan_err(errs, file, line, "expected %s "
+				    "opened on line %d", want, call_line);
+				return 1;
+			}
 		}
 		if (c == '#' || c == '"' || c == '\'' || (c == '/' && i + 1 < len &&
 		    (buf[i + 1] == '/' || buf[i + 1] == '*'))) {
@@ -207,12 +265,6 @@ config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
 			config_tok_push(t, c, &c, 1);
 			i++;
 		} else if (strchr("=+,()", c)) {
-			if (c == '(') {
-				parens = 1;
-				paren_line = line;
-			} else if (c == ')') {
-				parens = 0;
-			}
 			config_tok_push(t, c, &c, 1);
 			i++;
 		} else {
@@ -221,8 +273,8 @@ config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
 			i = j;
 		}
 	}
-	if (parens > 0) {
-		config_scan_err(errs, file, paren_line, "missing ')' to close the "
+	if (call != CALL_NONE) {
+		config_scan_err(errs, file, call_line, "missing ')' to close the "
 		    "call opened here");
 		errors++;
 	}
