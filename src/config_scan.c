@@ -141,12 +141,14 @@ config_word_end(const char *buf, size_t len, size_t i)
 }
 
 /*
- * A call such as include("file") must be NAME ( VALUE [, VALUE]... ): libconfuse
- * 3.3 leaks the arguments of a call it cannot finish (three shapes found by
- * tests/fuzz, fuzz_config), so a reload with such a file would leak a little
- * every time. One step of that grammar: `kind` is 'v' for a word or a string,
- * else the punctuation read; `prev` the kind of the token before it. Returns
- * NULL, or what was expected.
+ * A call such as include("file") must be NAME ( STRING [, STRING]... ), the
+ * strings quoted: libconfuse 3.3 leaks the arguments of a call it cannot
+ * finish (four shapes found by tests/fuzz, fuzz_config: unclosed, with a
+ * block inside, without commas, and an unquoted argument its lexer splits,
+ * include(19*2)), so a reload with such a file would leak a little every
+ * time. One step of that grammar: `kind` is 's' for a quoted string, 'w' for
+ * an unquoted word, else the punctuation read; `prev` the kind of the token
+ * before it. Returns NULL, or what was expected.
  */
 enum { CALL_NONE, CALL_OPEN, CALL_VALUE, CALL_COMMA };
 
@@ -163,7 +165,7 @@ config_call_step(int *call, char kind, char prev)
 		return NULL;
 	case CALL_OPEN:		/* after '(' */
 	case CALL_COMMA:	/* after ',' */
-		if (kind == 'v') {
+		if (kind == 's') {
 			*call = CALL_VALUE;
 			return NULL;
 		}
@@ -171,6 +173,8 @@ config_call_step(int *call, char kind, char prev)
 			*call = CALL_NONE;
 			return NULL;
 		}
+		if (kind == 'w')
+			return "a quoted string as argument of the call";
 		return *call == CALL_OPEN ? "a value or ')' in the call" :
 		    "a value after ',' in the call";
 	default:		/* after a value */
@@ -220,8 +224,8 @@ config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
 
 			if (call == CALL_NONE)
 				call_line = line;
-			want = config_call_step(&call, c == '"' || c == '\'' ||
-			    !strchr("{}=+,()", c) ? 'v' : c, t[0].kind);
+			want = config_call_step(&call, c == '"' || c == '\'' ?
+			    's' : !strchr("{}=+,()", c) ? 'w' : c, t[0].kind);
 			if (want && was == CALL_NONE) {
 				config_scan_err(errs, file, line, "expected %s",
 				    want);

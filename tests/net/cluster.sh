@@ -130,7 +130,15 @@ scenario() {
 			awk -v k="$t_kill" -v ip="${CLUSTER_IP[n2]}" '$2 >= k && $3 == ip { f = 1 } END { exit !f }'
 	}
 	check "[$sc] client writes through the VIP land on n2" wait_for 10 acked_by_n2_after_kill
-	sleep 0.5
+	# The old master comes back once the failover is over: every Sentinel
+	# names n2, and has for a moment. Restarted at the very moment of the
+	# Sentinels' +switch-master (when they reset their links to the new
+	# master) it was seen here twice, in the slower sanitizer build, to
+	# make all three judge n2 down a second later and fail over again, to
+	# the empty n1: Sentinel's race, with down-after-milliseconds 1000.
+	all_name_n2() { [ "$(cluster_sentinels_naming "${CLUSTER_IP[n2]}")" = 3 ]; }
+	wait_for 10 all_name_n2 || diag "[$sc] not every Sentinel names n2 yet"
+	sleep 1.5
 
 	# 4. The old master comes back, empty, as master, until Sentinel converts it.
 	t_restart=$(cluster_now)
