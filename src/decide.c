@@ -279,8 +279,12 @@ decide_failover(const struct decide_input *in, struct decision *out)
 		    (unsigned long long)l->failover_epoch);
 		return true;
 	}
-	if (cfg->early_claim && in->node_reachable &&
-	    promoted_by_leader(in, l)) {
+	/* decide_local() let an unreachable node through only if we hold
+	 * the VIP on a master role seen before the drop, within
+	 * redis-down-after: the leader's own SLAVEOF NO ONE kills our
+	 * connection (reference A.2-2), and that must not make a node that
+	 * claimed early let go for the millisecond its reconnect takes. */
+	if (cfg->early_claim && promoted_by_leader(in, l)) {
 		verdict(out, VERDICT_HOLD, "local master, promoted by sentinel "
 		    "%s, elected leader for epoch %llu (early claim)", sa,
 		    (unsigned long long)l->failover_epoch);
