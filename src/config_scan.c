@@ -190,6 +190,29 @@ config_call_step(int *call, char kind, char prev)
 	}
 }
 
+/* The token starting with `c` (not a comment), after one of kind `prev`:
+ * -1 with the error written if it breaks a call. */
+static int
+config_call_token(FILE *errs, const char *file, int line, int *call,
+    int *call_line, char c, char prev)
+{
+	int was = *call;
+	const char *want;
+
+	if (was == CALL_NONE)
+		*call_line = line;
+	want = config_call_step(call, c == '"' || c == '\'' ? 's' :
+	    !strchr("{}=+,()", c) ? 'w' : c, prev);
+	if (!want)
+		return 0;
+	if (was == CALL_NONE)
+		config_scan_err(errs, file, line, "expected %s", want);
+	else
+		config_scan_err(errs, file, line, "expected %s opened on line %d",
+		    want, *call_line);
+	return -1;
+}
+
 int
 config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
     FILE *errs)
@@ -198,7 +221,6 @@ config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
 	struct config_tok t[3] = { { 0, "" }, { 0, "" }, { 0, "" } };
 	int line = 1, last = 1, depth = 0, errors = 0, call = CALL_NONE;
 	int call_line = 0;
-	const char *want;
 	size_t i = 0, j;
 
 	while (i < len) {
@@ -219,24 +241,9 @@ config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
 		}
 		last = line;
 		if (c != '#' && !(c == '/' && i + 1 < len && (buf[i + 1] == '/' ||
-		    buf[i + 1] == '*'))) {
-			int was = call;
-
-			if (call == CALL_NONE)
-				call_line = line;
-			want = config_call_step(&call, c == '"' || c == '\'' ?
-			    's' : !strchr("{}=+,()", c) ? 'w' : c, t[0].kind);
-			if (want && was == CALL_NONE) {
-				config_scan_err(errs, file, line, "expected %s",
-				    want);
-				return 1;
-			}
-			if (want) {
-				config_scan_err(errs, file, line, "expected %s "
-				    "opened on line %d", want, call_line);
-				return 1;
-			}
-		}
+		    buf[i + 1] == '*')) && config_call_token(errs, file, line,
+		    &call, &call_line, c, t[0].kind) < 0)
+			return 1;
 		if (c == '#' || c == '"' || c == '\'' || (c == '/' && i + 1 < len &&
 		    (buf[i + 1] == '/' || buf[i + 1] == '*'))) {
 			j = config_skip(buf, len, i, &line);

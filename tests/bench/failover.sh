@@ -51,7 +51,7 @@
 #   BENCH_VIPS=32            VIPs (and extra masters) of the second idle run;
 #                            0 skips it
 #   BENCH_RB_N=50000         requests per redis-benchmark test
-#   BENCH_RB_ROUNDS=3        redis-benchmark rounds (per path)
+#   BENCH_RB_ROUNDS=7        redis-benchmark rounds (per path)
 #   BENCH_EARLY_CLAIM=yes|no write early-claim into vipd's configuration
 #                            (default: vipd's default, yes)
 #   BENCH_SKIP="rb idle"     skip parts: failover, rb, idle, idle32
@@ -78,7 +78,7 @@ N=${BENCH_N:-10}
 IDLE=${BENCH_IDLE_SECONDS:-60}
 NVIPS=${BENCH_VIPS:-32}
 BENCH_RB_N=${BENCH_RB_N:-50000}
-RB_ROUNDS=${BENCH_RB_ROUNDS:-3}
+RB_ROUNDS=${BENCH_RB_ROUNDS:-7}
 SKIP=" ${BENCH_SKIP:-} "
 # shellcheck disable=SC2034  # read by cluster_cleanup
 [ "${BENCH_KEEP:-0}" = 1 ] && CLUSTER_KEEP=1
