@@ -1,9 +1,9 @@
 #!/bin/bash
 # shellcheck disable=SC2317,SC1091  # functions called indirectly (hooks, wait_for)
 # Benchmark (not part of make check): what a client sees during a Sentinel
-# failover with vipd, against the HAProxy set-up vipd replaces
-# (/work/shared/seeds/README.md), plus request latency through each path and
-# vipd's idle footprint.
+# failover with vipd, against the HAProxy set-up vipd replaces (the one
+# of the seed write-ups), plus request latency through each path and vipd's
+# idle footprint.
 #
 # On the seed cluster of tests/lib/cluster.sh (n1/n2 data nodes with redis,
 # sentinel and vipd, n3 a sentinel, c the client; down-after-milliseconds
@@ -40,8 +40,8 @@
 # The summary goes to stdout, one block per measurement; progress to stderr.
 #
 # Run as root from a build directory (or point top_builddir at one):
-#   mkdir -p /tmp/build-bench && cd /tmp/build-bench && /work/main/configure -q && make -j2
-#   top_builddir=/tmp/build-bench top_srcdir=/work/main /work/main/tests/bench/failover.sh
+#   mkdir -p /tmp/build-bench && cd /tmp/build-bench && /path/to/vipd/configure -q && make -j2
+#   top_builddir=/tmp/build-bench top_srcdir=/path/to/vipd /path/to/vipd/tests/bench/failover.sh
 # tests/net/writer and tests/net/sampler are check programs: the script runs
 # `make tests/net/writer tests/net/sampler` in top_builddir if they are missing.
 #
