@@ -98,11 +98,11 @@ cluster_down() {
 # cluster_net: the namespaces, the bridge and the addresses; makes $CLUSTER_DIR.
 # Redis and Sentinel fsync their configuration files at every failover
 # (CONFIG REWRITE in the promotion, Sentinel's config flush at
-# +switch-master), all of them at the same moment. Seen here on a busy disk:
-# right after a failover all three Sentinels judged the new master down at
-# once (1 s without an answer, down-after-milliseconds 1000) and failed over
-# again, to the restarted old master. So the cluster's files live on tmpfs
-# when there is one (CLUSTER_TMPDIR overrides).
+# +switch-master), all of them at the same moment, with
+# down-after-milliseconds 1000 in these tests: on a disk shared with a busy
+# machine an fsync can take a good part of that second, on tmpfs it costs
+# nothing. So the cluster's files live on tmpfs when there is one
+# (CLUSTER_TMPDIR overrides).
 cluster_tmpdir() {
 	if [ -n "${CLUSTER_TMPDIR:-}" ]; then
 		echo "$CLUSTER_TMPDIR"
