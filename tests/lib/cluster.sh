@@ -279,18 +279,26 @@ cluster_up() {
 # --- vipd -----------------------------------------------------------------------
 
 cluster_vipd_conf() {
-	local node=$1 s sentinels=""
+	local node=$1
+	echo "control-socket = \"$CLUSTER_DIR/$node/vipd.sock\""
+	cluster_vip_conf "$CLUSTER_MASTER_NAME" "$CLUSTER_VIP" "$node" "${CLUSTER_VIPD_EXTRA:-}"
+}
+
+# cluster_vip_conf NAME ADDRESS NODE [LINES]: one vip section for NODE's
+# vipd, watching NODE's data node and the cluster's three sentinels; LINES
+# (e.g. notify settings) go inside it.
+cluster_vip_conf() {
+	local name=$1 address=$2 node=$3 lines=${4:-} s sentinels=""
 	for s in $CLUSTER_SENTINEL_NODES; do
 		sentinels+="${sentinels:+, }\"${CLUSTER_IP[$s]}:$CLUSTER_SENTINEL_PORT\""
 	done
 	cat <<-EOF
-		control-socket = "$CLUSTER_DIR/$node/vipd.sock"
-		vip "$CLUSTER_MASTER_NAME" {
-		    address = "$CLUSTER_VIP"
+		vip "$name" {
+		    address = "$address"
 		    interface = "eth0"
 		    redis = "${CLUSTER_IP[$node]}:$CLUSTER_REDIS_PORT"
 		    sentinels = { $sentinels }
-		${CLUSTER_VIPD_EXTRA:-}
+		$lines
 		}
 	EOF
 }

@@ -299,16 +299,8 @@ wait
 EOF
 chmod 0755 "$d1/slowhook"
 cp "$d1/vipd.conf" "$d1/vipd.conf.orig"
-cat >>"$d1/vipd.conf" <<EOF
-vip "extra" {
-    address = "192.0.2.101"
-    interface = "eth0"
-    redis = "${CLUSTER_IP[n1]}:$CLUSTER_REDIS_PORT"
-    sentinels = $(sed -n 's/^\s*sentinels = //p' "$d1/vipd.conf.orig" | head -n 1)
-    notify = "$d1/slowhook"
-    notify-timeout = 3000
-}
-EOF
+cluster_vip_conf extra 192.0.2.101 n1 "    notify = \"$d1/slowhook\"
+    notify-timeout = 3000" >>"$d1/vipd.conf"
 out=$(cluster_vipctl n1 reload 2>&1)
 check "vipctl reload on n1 adds VIP extra ($out)" grep -q ": 1 added, 0 removed, 0 changed, 1 unchanged" <<<"$out"
 check "extra's first transition runs its hook, which hangs" wait_for 5 test -s "$d1/slowhook.child"

@@ -108,38 +108,30 @@ rc=$?
 check "vipctl reload of the broken file exits 1 (got $rc)" [ "$rc" -eq 1 ]
 check "... and names file:line on stderr ($out)" grep -q "not reloaded, nothing changed: .*vipd.conf:[0-9]*:" <<<"$out"
 # A valid file with one more VIP (a master name no Sentinel monitors).
-sentinels=$(sed -n 's/^\s*sentinels = //p' "$CLUSTER_DIR/n2/vipd.conf" | head -n 1)
-cluster_vipd_conf n2 >"$CLUSTER_DIR/n2/vipd.conf"
-cat >>"$CLUSTER_DIR/n2/vipd.conf" <<EOF
-vip "extra" {
-    address = "192.0.2.101"
-    interface = "eth0"
-    redis = "${CLUSTER_IP[n2]}:$CLUSTER_REDIS_PORT"
-    sentinels = $sentinels
+{ cluster_vipd_conf n2; cluster_vip_conf extra 192.0.2.101 n2; } >"$CLUSTER_DIR/n2/vipd.conf"
+vips_listed() { [ "$(cluster_vipctl n2 dump | cut -f1 | sort | tr '\n' ' ')" = "$1" ]; }
+extra_released() { [ "$(cluster_vipctl n2 dump extra | cut -f4)" = released ]; }
+held_metrics() {
+	cluster_vipctl n2 metrics >"$CLUSTER_DIR/metrics" &&
+		grep -qx 'vipd_vip_held{vip="mymaster",address="192.0.2.100/32",interface="eth0"} 1' "$CLUSTER_DIR/metrics" &&
+		grep -qx 'vipd_vip_held{vip="extra",address="192.0.2.101/32",interface="eth0"} 0' "$CLUSTER_DIR/metrics"
 }
-EOF
 before=$(count '+vip-\|-vip-' "$log2")
 out=$(cluster_vipctl n2 reload 2>&1)
 check "vipctl reload with a VIP added: 1 added, the other unchanged ($out)" \
 	grep -q "reloaded .*: 1 added, 0 removed, 0 changed, 1 unchanged" <<<"$out"
-check "vipctl dump lists both VIPs" wait_for 3 bash -c \
-	"[ \"\$(ip netns exec $(ns_name n2) '$CLUSTER_VIPCTL' -s '$CLUSTER_DIR/n2/vipd.sock' dump | cut -f1 | sort | tr '\n' ' ')\" = 'extra mymaster ' ]"
-check "the added VIP is released: no Sentinel names a master 'extra'" \
-	wait_for 5 bash -c "ip netns exec $(ns_name n2) '$CLUSTER_VIPCTL' -s '$CLUSTER_DIR/n2/vipd.sock' dump extra | cut -f4 | grep -qx released"
+check "vipctl dump lists both VIPs" wait_for 3 vips_listed "extra mymaster "
+check "the added VIP is released: no Sentinel names a master 'extra'" wait_for 5 extra_released
 check "the unchanged VIP logged no transition and is still held" \
 	[ "$(grep -v 'vip extra:' "$log2" | count '+vip-\|-vip-' /dev/stdin)" -eq "$before" ]
 check "n2 still holds 192.0.2.100 and not 192.0.2.101" cluster_holders_are n2
 check "... 192.0.2.101 is on no node" bash -c "! ip netns exec $(ns_name n2) ip -4 addr show dev eth0 | grep -q 192.0.2.101"
-check "vipctl metrics: vipd_vip_held 1 for mymaster, 0 for extra" bash -c \
-	"ip netns exec $(ns_name n2) '$CLUSTER_VIPCTL' -s '$CLUSTER_DIR/n2/vipd.sock' metrics >'$CLUSTER_DIR/metrics' &&
-	grep -qx 'vipd_vip_held{vip=\"mymaster\",address=\"192.0.2.100/32\",interface=\"eth0\"} 1' '$CLUSTER_DIR/metrics' &&
-	grep -qx 'vipd_vip_held{vip=\"extra\",address=\"192.0.2.101/32\",interface=\"eth0\"} 0' '$CLUSTER_DIR/metrics'"
+check "vipctl metrics: vipd_vip_held 1 for mymaster, 0 for extra" held_metrics
 cluster_vipd_conf n2 >"$CLUSTER_DIR/n2/vipd.conf"
 out=$(cluster_vipctl n2 reload 2>&1)
 check "vipctl reload with the VIP removed again: 1 removed ($out)" \
 	grep -q "reloaded .*: 0 added, 1 removed, 0 changed, 1 unchanged" <<<"$out"
-check "vipctl dump lists mymaster alone" bash -c \
-	"[ \"\$(ip netns exec $(ns_name n2) '$CLUSTER_VIPCTL' -s '$CLUSTER_DIR/n2/vipd.sock' dump | cut -f1)\" = mymaster ]"
+check "vipctl dump lists mymaster alone" vips_listed "mymaster "
 check "n2 still holds the VIP after both reloads" cluster_holders_are n2
 
 # --- 3. AUTH --------------------------------------------------------------------
