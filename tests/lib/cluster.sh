@@ -284,6 +284,21 @@ cluster_vipd_conf() {
 	cluster_vip_conf "$CLUSTER_MASTER_NAME" "$CLUSTER_VIP" "$node" "${CLUSTER_VIPD_EXTRA:-}"
 }
 
+# cluster_show_logs LINES FILE...: after a failed check, the last LINES of
+# each FILE of n1 and n2 (names inside the node directory), for the CI log.
+cluster_show_logs() {
+	local lines=$1 n f
+	shift
+	[ "$TAP_FAILED" -gt 0 ] || return 0
+	for n in n1 n2; do
+		for f in "$@"; do
+			[ -s "$CLUSTER_DIR/$n/$f" ] || continue
+			diag "--- last lines of $CLUSTER_DIR/$n/$f"
+			tail -n "$lines" "$CLUSTER_DIR/$n/$f" | sed 's/^/#   /'
+		done
+	done
+}
+
 # cluster_vip_conf NAME ADDRESS NODE [LINES]: one vip section for NODE's
 # vipd, watching NODE's data node and the cluster's three sentinels; LINES
 # (e.g. notify settings) go inside it.

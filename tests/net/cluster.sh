@@ -53,17 +53,7 @@ scenarios=${CLUSTER_SCENARIOS:-short defaults}
 [ "${CLUSTER_SENTINEL_DEFAULTS:-0}" = 1 ] && scenarios=defaults
 
 # On any failure: the end of every daemon log, for the CI log.
-show_logs() {
-	local n f
-	[ "$TAP_FAILED" -gt 0 ] || return 0
-	for n in n1 n2; do
-		for f in "$CLUSTER_DIR/$n/vipd.log" "$CLUSTER_DIR/$n/standin.log"; do
-			[ -s "$f" ] || continue
-			diag "--- last lines of $f"
-			tail -n 25 "$f" | sed 's/^/#   /'
-		done
-	done
-}
+show_logs() { cluster_show_logs 25 vipd.log standin.log; }
 
 bail() { not_ok "$*"; show_logs; tap_done; exit 1; }
 

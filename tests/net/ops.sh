@@ -48,17 +48,7 @@ WATCHDOG_USEC=400000
 vip_args() { echo "mymaster $1 $CLUSTER_VIP/32 eth0"; }
 declare -A RECV_PID=()
 
-show_logs() {
-	local n f
-	[ "$TAP_FAILED" -gt 0 ] || return 0
-	for n in n1 n2; do
-		for f in vipd.log hook.log notify.out; do
-			[ -s "$CLUSTER_DIR/$n/$f" ] || continue
-			diag "--- last lines of $n/$f"
-			tail -n 30 "$CLUSTER_DIR/$n/$f" | sed 's/^/#   /'
-		done
-	done
-}
+show_logs() { cluster_show_logs 30 vipd.log hook.log notify.out; }
 bail() { not_ok "$*"; show_logs; tap_done; exit 1; }
 
 # make_hook NODE: NODE's notify program. It gets no environment but PATH,
