@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "netaddr.h"
@@ -30,12 +31,19 @@ enum no_quorum_policy {
 };
 
 #define CONFIG_MAX_SENTINELS	15
+/* Addresses one VIP may carry (dual-stack: one of each family, or more). */
+#define CONFIG_MAX_ADDRESSES	8
+/* A timing knob set to `auto` (timing.h derives it from Sentinel). */
+#define CONFIG_AUTO		UINT_MAX
 
 struct vip_config {
 	char *name;			/* Sentinel master name (section title) */
-	struct prefix address;		/* the VIP; /32 or /128 unless given */
+	/* The VIP's addresses, all moved together; each /32 or /128 unless
+	 * a prefix is given. */
+	size_t n_addresses;
+	struct prefix addresses[CONFIG_MAX_ADDRESSES];
 	char *interface;
-	struct hostport redis;		/* local data node */
+	struct hostport redis;		/* local data node (literal or name) */
 	bool has_announce;
 	struct hostport announce;	/* how Sentinel names this node */
 	size_t n_sentinels;
@@ -54,7 +62,7 @@ struct vip_config {
 	char *sentinel_password_file;
 	char *sentinel_password;
 
-	/* timing, all in milliseconds */
+	/* timing, all in milliseconds; the first five may be CONFIG_AUTO */
 	unsigned int role_check_interval;
 	unsigned int sentinel_poll_interval;
 	unsigned int command_timeout;
@@ -71,6 +79,10 @@ struct vip_config {
 	/* Claim when an elected Sentinel leader has sent SLAVEOF NO ONE to this
 	 * node and it reports master, before a majority names it. */
 	bool early_claim;
+
+	/* Ask the segment (ARP/ND probe) whether another node still answers
+	 * for the VIP before claiming it. */
+	bool wire_probe;
 
 	char *notify;			/* program run on each transition; NULL = none */
 	unsigned int notify_timeout;	/* ms */

@@ -27,21 +27,24 @@
 
 /*
  * The integer knobs: key, field, default, minimum, maximum, unit, whether 0
- * means "off" outside the range. Defaults are justified in etc/vipd.conf and
- * vipd.conf(5); config_print() writes them in this order. New knobs go at
- * the end: config.c names no-quorum-hold-down by its index.
+ * means "off" outside the range, whether `auto` is allowed (default
+ * CONFIG_KNOB_AUTO = auto: timing.h derives the value from what Sentinel
+ * reports). Defaults are justified in etc/vipd.conf and vipd.conf(5);
+ * config_print() writes them in this order. New knobs go at the end:
+ * config.c names no-quorum-hold-down by its index.
  */
+#define CONFIG_KNOB_AUTO	(-1L)
 #define CONFIG_KNOBS(X)							\
-	X("role-check-interval", role_check_interval, 200, 50, 60000, "ms", 0) \
-	X("sentinel-poll-interval", sentinel_poll_interval, 1000, 100, 60000, "ms", 0) \
-	X("command-timeout", command_timeout, 500, 100, 60000, "ms", 0) \
-	X("redis-down-after", redis_down_after, 500, 0, 600000, "ms", 0) \
-	X("no-quorum-hold-down", no_quorum_hold_down, 2000, 0, 3600000, "ms", 0) \
-	X("garp-count", garp_count, 5, 1, 100, "", 0)			\
-	X("garp-interval", garp_interval, 200, 10, 10000, "ms", 0)	\
-	X("garp-repeat-delay", garp_repeat_delay, 5000, 0, 600000, "ms", 0) \
-	X("garp-refresh", garp_refresh, 0, 1000, 3600000, "ms", 1)	\
-	X("notify-timeout", notify_timeout, 10000, 100, 600000, "ms", 0)
+	X("role-check-interval", role_check_interval, CONFIG_KNOB_AUTO, 50, 60000, "ms", 0, 1) \
+	X("sentinel-poll-interval", sentinel_poll_interval, CONFIG_KNOB_AUTO, 100, 60000, "ms", 0, 1) \
+	X("command-timeout", command_timeout, CONFIG_KNOB_AUTO, 100, 60000, "ms", 0, 1) \
+	X("redis-down-after", redis_down_after, CONFIG_KNOB_AUTO, 0, 600000, "ms", 0, 1) \
+	X("no-quorum-hold-down", no_quorum_hold_down, CONFIG_KNOB_AUTO, 0, 3600000, "ms", 0, 1) \
+	X("garp-count", garp_count, 5, 1, 100, "", 0, 0)		\
+	X("garp-interval", garp_interval, 200, 10, 10000, "ms", 0, 0)	\
+	X("garp-repeat-delay", garp_repeat_delay, 5000, 0, 600000, "ms", 0, 0) \
+	X("garp-refresh", garp_refresh, 0, 1000, 3600000, "ms", 1, 0)	\
+	X("notify-timeout", notify_timeout, 10000, 100, 600000, "ms", 0, 0)
 
 struct config_knob {
 	const char *key;
@@ -49,9 +52,10 @@ struct config_knob {
 	long def, min, max;
 	const char *unit;
 	int zero_is_off;
+	int auto_ok;
 };
 
-#define CONFIG_KNOB_COUNT_ONE(k, f, d, lo, hi, u, z)	+ 1
+#define CONFIG_KNOB_COUNT_ONE(k, f, d, lo, hi, u, z, a)	+ 1
 enum { CONFIG_N_KNOBS = 0 CONFIG_KNOBS(CONFIG_KNOB_COUNT_ONE) };
 
 extern const struct config_knob config_knobs[CONFIG_N_KNOBS];
@@ -62,11 +66,13 @@ config_knob_get(const struct vip_config *vc, const struct config_knob *kn)
 	return *(const unsigned int *)((const char *)vc + kn->offset);
 }
 
-/* Decimal only: libconfuse's strtol(…, 0) would read "010" as 8. */
+/* Decimal only: libconfuse's strtol(…, 0) would read "010" as 8. `auto`
+ * gives CONFIG_KNOB_AUTO where the knob allows it. */
 int config_check_knob(const struct config_knob *kn, const char *value,
     long *out, char *err, size_t errlen);
 
-/* "IP[:port]", IPv6 in brackets; `what` names the value in messages. */
+/* "HOST[:port]": an IP literal (IPv6 in brackets) or a DNS name; `what`
+ * names the value in messages. */
 int config_check_hostport(const char *what, const char *s, uint16_t defport,
     struct hostport *out, char *err, size_t errlen);
 

@@ -26,10 +26,10 @@
 
 /* Version 2 appended LAST_DECISION to the `vip` record. Clients also read
  * version 1 replies (see ctl_proto.c for why). */
-#define CTL_PROTO_VERSION	2
+#define CTL_PROTO_VERSION	3
 #define CTL_PROTO_VERSION_MIN	1
 #define CTL_REQUEST_MAX		512	/* request line, '\n' included */
-#define CTL_REPLY_LINE_MAX	1024	/* longest reply line, '\n' included */
+#define CTL_REPLY_LINE_MAX	4096	/* longest reply line, '\n' included */
 #define CTL_MAX_VIPS		1024	/* a reply carries at most this many */
 /* Longest message of a `reload` record, NUL included: the record then
  * stays within CTL_REPLY_LINE_MAX. */
@@ -122,6 +122,7 @@ struct ctl_reply {
 	size_t n_vips;
 	size_t cap;
 	unsigned int sentinels_seen;	/* of vips[n_vips - 1] */
+	bool timing_seen;		/* ... and its timing record */
 };
 
 void ctl_reply_init(struct ctl_reply *r);
@@ -136,16 +137,5 @@ void ctl_reply_init(struct ctl_reply *r);
  */
 int ctl_reply_line(struct ctl_reply *r, const char *line, size_t len);
 void ctl_reply_free(struct ctl_reply *r);	/* frees vips; r reusable */
-
-/* --- rendering: Prometheus metrics ----------------------------------- */
-
-/*
- * Write `n` VIPs as Prometheus text exposition format 0.0.4 (the format
- * node_exporter's textfile collector reads): every family with its HELP
- * and TYPE lines, then one sample per VIP (and per state, role or
- * Sentinel), label values escaped. Pure: `vipctl metrics` prints it.
- * -EIO if `out` has its error flag set afterwards.
- */
-int ctl_format_metrics(const struct vip_status *vips, size_t n, FILE *out);
 
 #endif

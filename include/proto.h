@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decide.h"
+#include "model.h"
 #include "netaddr.h"
 
 struct redisReply;
@@ -22,8 +22,8 @@ struct redisReply;
  *   ["slave"|"replica", <str host>, <int port 1..65535>, <str state>,
  *    <int offset>]
  *   ["sentinel", <array of master names>]
- * For a replica the master's address is filled in when it is an IP literal
- * (family 0 for a hostname; the port is filled in either way). */
+ * For a replica the master's address is filled in as a literal or a name
+ * (netaddr.h); a host that is neither makes the reply malformed. */
 struct role_info {
 	enum node_role role;
 	struct hostport master;		/* replica only; family 0 if unknown */
@@ -34,17 +34,61 @@ struct role_info {
 };
 int proto_parse_role(const struct redisReply *r, struct role_info *out);
 
-/* "# Replication\r\nrole:master\r\n..." (INFO replication). Lines end in
- * \r\n or \n; unknown keys are ignored; reads role, master_host,
- * master_port and master_link_status. No role line, an unknown role or a
- * bad master_port: -EINVAL. */
-int proto_parse_info_role(const char *buf, size_t len, struct role_info *out);
+/*
+ * "# Replication\r\nrole:master\r\n..." (INFO replication). Lines end in
+ * \r\n or \n; unknown keys are ignored. Reads role, master_host,
+ * master_port, master_link_status, master_replid, master_replid2 and the
+ * replicas a master lists (slaveN:ip=...,port=...; the first
+ * REPL_MAX_REPLICAS). No role line, an unknown role, a bad port or a
+ * replication id that is not 40 hex digits: -EINVAL.
+ */
+#define REPL_MAX_REPLICAS	8
+struct repl_info {
+	struct role_info role;
+	char replid[REPLID_LEN + 1];	/* "" if not reported */
+	char replid2[REPLID_LEN + 1];
+	size_t n_replicas;
+	struct hostport replicas[REPL_MAX_REPLICAS];
+};
+int proto_parse_info_repl(const char *buf, size_t len, struct repl_info *out);
+
+/* Reply to SENTINEL MASTER <name>: a flat array of field, value bulk
+ * strings (RESP2) or a map (RESP3). Fills down-after-milliseconds,
+ * failover-timeout and quorum; other fields are ignored. Not an array of
+ * an even number of strings, or one of those three not a number: -EINVAL. */
+int proto_parse_master_params(const struct redisReply *r,
+    struct sentinel_params *out);
+
+/*
+ * What a subscribed connection may receive (RESP2 arrays or RESP3 pushes
+ * of bulk/status strings and one integer): a subscription change
+ * ["subscribe"|"unsubscribe", channel, count], a message
+ * ["message", channel, payload], a pattern message
+ * ["pmessage", pattern, channel, payload] or a ping answer
+ * ["pong", text]. Anything else (another type or count of elements, an
+ * element of the wrong type) is -EINVAL: the connection must be dropped.
+ * The pointers point into the reply.
+ */
+enum pubsub_kind {
+	PUBSUB_SUBSCRIBE = 1,
+	PUBSUB_UNSUBSCRIBE,
+	PUBSUB_MESSAGE,		/* also pmessage */
+	PUBSUB_PONG,
+};
+struct pubsub_msg {
+	enum pubsub_kind kind;
+	const char *channel;
+	size_t channel_len;
+	const char *payload;	/* MESSAGE and PONG */
+	size_t payload_len;
+};
+int proto_parse_pubsub(const struct redisReply *r, struct pubsub_msg *out);
 
 /* Reply to SENTINEL get-master-addr-by-name: 2-element array of bulk
- * strings ip, port (1..65535, digits only), or nil when the name is unknown
- * (returns 0 and *has_master = 0). A hostname instead of an IP (Sentinel's
- * announce-hostnames) returns 0 with *has_master = 1 and family 0: it names
- * a node, just not one we can compare with. Anything else: -EINVAL. */
+ * strings host, port (1..65535, digits only), or nil when the name is
+ * unknown (returns 0 and *has_master = 0). The host is an IP literal or,
+ * with Sentinel's announce-hostnames, a DNS name (netaddr.h). Anything
+ * else: -EINVAL. */
 int proto_parse_master_addr(const struct redisReply *r, struct hostport *out,
     int *has_master);
 
@@ -69,6 +113,7 @@ enum sentinel_event_type {
 	SEV_WAIT_PROMOTION,	/* +failover-state-wait-promotion */
 	SEV_FAILOVER_ABORT,	/* any -failover-abort-* */
 	SEV_VOTE_FOR_LEADER,	/* +vote-for-leader <runid> <epoch> */
+	SEV_SET,		/* +set %@ <option> <value> */
 };
 
 /* Strings are NUL-terminated; bytes outside printable ASCII are replaced
@@ -84,10 +129,10 @@ struct sentinel_event {
 	/* %@ events: the instance the event is about */
 	char instance_type[16];		/* "master", "slave", "sentinel",
 					 * "replica", "unknown"; "" if none */
-	struct hostport instance;	/* family 0 if not an IP literal */
+	struct hostport instance;	/* a literal or a name */
 	/* %@ events: that master's address (the instance itself for a master,
 	 * the address after "@" otherwise: for +promoted-slave and
-	 * +config-update-from the OLD master). Family 0 if not an IP. */
+	 * +config-update-from the OLD master). */
 	struct hostport master_addr;
 	/* +switch-master: old and new address */
 	struct hostport old_master, new_master;
@@ -112,7 +157,9 @@ struct sentinel_event {
  *   +new-epoch: <epoch>
  *   +vote-for-leader: <runid> <epoch>
  *   +tilt: #tilt mode entered      -tilt: #tilt mode exited
- * Tokens are separated by single spaces; ports are 1..65535. */
+ *   +set: %@ <option> <value>
+ * Tokens are separated by single spaces; ports are 1..65535; hosts are IP
+ * literals or names as netaddr.h takes them. */
 int proto_parse_event(const char *channel, size_t chlen,
     const char *payload, size_t plen, struct sentinel_event *out);
 

@@ -11,22 +11,37 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "decide.h"
+#include "model.h"
 #include "netaddr.h"
+
+/* How a connection to a peer is doing: "up", "connecting", "resolving",
+ * "down", ... (rconn_state_name()) and why it last failed ("" if it did
+ * not): a connect error, a name that does not resolve, an error reply such
+ * as NOAUTH or LOADING. */
+struct conn_status {
+	char state[16];
+	char error[160];
+};
 
 struct sentinel_status {
 	struct hostport addr;		/* the configured sentinel */
+	struct conn_status conn;
 	bool reachable;
 	bool has_master;
-	struct hostport master;		/* what it names, if has_master */
+	struct hostport master;		/* what it names, as it names it */
+	/* what a named master resolved to (names only; n = 0: nothing) */
+	unsigned int n_resolved;
+	struct netaddr resolved[2];
 	bool names_us;
 	int64_t last_seen;		/* last good answer */
 	uint64_t events;		/* pub/sub events received */
+	uint64_t down_after;		/* it reports for this master, 0 = ? */
 };
 
 struct vip_status {
 	char name[128];
-	struct prefix address;
+	unsigned int n_addresses;
+	struct prefix addresses[CONFIG_MAX_ADDRESSES];
 	char interface[16];
 	bool link_present;
 	bool link_up;
@@ -38,6 +53,7 @@ struct vip_status {
 	char reason[192];
 
 	struct hostport redis;		/* local node */
+	struct conn_status node_conn;
 	enum node_role role;
 	bool node_reachable;
 	int64_t node_last_seen;
@@ -45,6 +61,8 @@ struct vip_status {
 	unsigned int n_sentinels;
 	unsigned int reachable, agree, other, majority;
 	struct sentinel_status sentinels[CONFIG_MAX_SENTINELS];
+
+	struct timing timing;		/* the intervals in force */
 
 	uint64_t garp_frames;		/* announce frames sent */
 	uint64_t transitions;

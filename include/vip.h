@@ -1,14 +1,18 @@
 /*
- * vip: one configured VIP: its watchers (local node, every Sentinel), its
- * interface, its timers and its state. Every input change re-runs decide()
- * and the verdict is carried out here (addr, garp). State changes happen in
- * exactly one place, vip_transition(), which logs one line with a stable
- * token (+vip-acquired, -vip-released, +vip-fault) and the reason.
+ * vip: one configured VIP: its watchers (the local node, every Sentinel,
+ * the other data nodes while they matter), its interface, its timers and
+ * its state. Every input change re-runs decide() and the verdict is carried
+ * out here (addr, garp, probe). State changes happen in exactly one place,
+ * vip_transition(), which logs one line with a stable token
+ * (+vip-acquired, +vip-adopted, -vip-released, +vip-fault) and the reason,
+ * counts it and runs the notify hook; every change of whether the
+ * addresses are on the interface goes through it.
  *
  * Start-up reconciles: the first decision waits until the local node and
  * every Sentinel have answered (or failed) once, or one command-timeout
- * has passed; a VIP already on the interface is then kept and re-announced
- * if the verdict is hold, removed if not. No blip on a daemon restart.
+ * has passed; addresses already on the interface are then kept (and
+ * re-announced: +vip-adopted) if the verdict is hold, removed if not. No
+ * blip on a daemon restart or re-exec.
  */
 #ifndef VIPD_VIP_H
 #define VIPD_VIP_H
@@ -20,20 +24,27 @@
 #include "netaddr.h"
 #include "nlwatch.h"
 #include "status.h"
+#include "watch.h"
 
 struct loop;
 struct addr_ctx;
 struct vip;
 
 #define VIP_MAX_LOCAL_ADDRS	256
+#define VIP_MAX_HOSTNAMES	2
 
 /* What all VIPs share; owned by the daemon. */
 struct vip_env {
 	struct loop *loop;
 	struct addr_ctx *addr;
+	struct watch_env watch;		/* shared connections */
 	struct netaddr local_addrs[VIP_MAX_LOCAL_ADDRS];
 	size_t n_local_addrs;
-	/* Called once per VIP when its first decision has been made. */
+	/* This host's names (gethostname() and its first label): a Sentinel
+	 * that names this node by one of them names this node. */
+	char hostnames[VIP_MAX_HOSTNAMES][NETADDR_NAME_MAX];
+	size_t n_hostnames;
+	/* Called once per VIP when its first decision has been carried out. */
 	void (*decided)(void *arg);
 	void *arg;
 };
@@ -47,9 +58,9 @@ const struct vip_config *vip_config(const struct vip *v);
 /* Release the VIP if we hold it (orderly stop, removal by reload). */
 void vip_shutdown(struct vip *v, const char *reason);
 void vip_netlink(struct vip *v, const struct nlwatch_event *ev);
-/* The host's addresses changed (env->local_addrs was refreshed). */
+/* Something every VIP depends on changed (the host's addresses, a name's
+ * resolution): decide again. */
 void vip_reevaluate(struct vip *v);
-bool vip_decided(const struct vip *v);	/* first decision made */
 void vip_get_status(const struct vip *v, struct vip_status *out);
 
 #endif

@@ -36,14 +36,14 @@
 enum config_key {
 	K_ADDRESS, K_INTERFACE, K_REDIS, K_ANNOUNCE, K_SENTINELS, K_POLICY,
 	K_REDIS_USER, K_REDIS_PASSWORD_FILE, K_SENTINEL_USER,
-	K_SENTINEL_PASSWORD_FILE, K_NOTIFY, K_EARLY_CLAIM,
+	K_SENTINEL_PASSWORD_FILE, K_NOTIFY, K_EARLY_CLAIM, K_WIRE_PROBE,
 	K_KNOB0,
 	K_COUNT = K_KNOB0 + CONFIG_N_KNOBS
 };
 static const char *const config_keys[K_KNOB0] = {
 	"address", "interface", "redis", "announce", "sentinels",
 	"no-quorum-policy", "redis-user", "redis-password-file", "sentinel-user",
-	"sentinel-password-file", "notify", "early-claim",
+	"sentinel-password-file", "notify", "early-claim", "wire-probe",
 };
 /* no-quorum-hold-down, fifth in CONFIG_KNOBS */
 #define K_HOLD_DOWN	(K_KNOB0 + 4)
@@ -164,10 +164,6 @@ config_parse_sentinel(struct config_ctx *ctx, cfg_t *cfg, cfg_opt_t *opt,
 	char err[CONFIG_ERRLEN];
 	struct hostport hp, o;
 
-	/* libconfuse has already added the slot for this value and, on "=",
-	 * dropped the earlier ones: nvalues == 1 starts a list. */
-	if (opt->nvalues == 1)
-		config_seen(ctx, cfg, opt);
 	if (opt->nvalues == CONFIG_MAX_SENTINELS + 1)
 		config_err(ctx, cfg, "more than %d sentinels in vip \"%s\"",
 		    CONFIG_MAX_SENTINELS, cfg->title ? cfg->title : "");
@@ -187,17 +183,40 @@ config_parse_sentinel(struct config_ctx *ctx, cfg_t *cfg, cfg_opt_t *opt,
 	}
 }
 
+/* One element of the address list. */
+static void
+config_parse_address(struct config_ctx *ctx, cfg_t *cfg, cfg_opt_t *opt,
+    const char *value)
+{
+	char err[CONFIG_ERRLEN];
+	struct prefix p, o;
+
+	if (opt->nvalues == CONFIG_MAX_ADDRESSES + 1)
+		config_err(ctx, cfg, "more than %d addresses in vip \"%s\"",
+		    CONFIG_MAX_ADDRESSES, cfg->title ? cfg->title : "");
+	if (config_check_address(value, &p, err, sizeof(err)) < 0) {
+		config_err(ctx, cfg, "%s", err);
+		return;
+	}
+	for (size_t i = 0; i + 1 < opt->nvalues; i++) {
+		const char *s = cfg_opt_getnstr(opt, (unsigned int)i);
+
+		if (s && config_check_address(s, &o, NULL, 0) == 0 &&
+		    netaddr_equal(&o.addr, &p.addr)) {
+			config_err(ctx, cfg, "address '%s' is listed twice", value);
+			return;
+		}
+	}
+}
+
 /* Check one value of a string key; returns 0 or -1 with the message. */
 static int
 config_check_str(int key, const char *name, const char *value, char *err,
     size_t errlen)
 {
 	struct hostport hp;
-	struct prefix p;
 
 	switch (key) {
-	case K_ADDRESS:
-		return config_check_address(value, &p, err, errlen);
 	case K_INTERFACE:
 		return config_check_interface(value, err, errlen);
 	case K_REDIS:
@@ -207,6 +226,7 @@ config_check_str(int key, const char *name, const char *value, char *err,
 	case K_POLICY:
 		return config_check_choice(name, value, "release", "keep", err, errlen);
 	case K_EARLY_CLAIM:
+	case K_WIRE_PROBE:
 		return config_check_choice(name, value, "yes", "no", err, errlen);
 	case K_REDIS_USER:
 	case K_SENTINEL_USER:
@@ -232,8 +252,16 @@ config_parse_str(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	int key = config_key(opt->name);
 
 	*(const char **)result = value;
-	if (key == K_SENTINELS) {
-		config_parse_sentinel(ctx, cfg, opt, value);
+	if (key == K_SENTINELS || key == K_ADDRESS) {
+		/* libconfuse has already added the slot for this value and,
+		 * on "=", dropped the earlier ones: nvalues == 1 starts a
+		 * list. */
+		if (opt->nvalues == 1)
+			config_seen(ctx, cfg, opt);
+		if (key == K_SENTINELS)
+			config_parse_sentinel(ctx, cfg, opt, value);
+		else
+			config_parse_address(ctx, cfg, opt, value);
 		return 0;
 	}
 	config_seen(ctx, cfg, opt);
@@ -287,25 +315,38 @@ config_parse_int(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 #define config_vip_err(ctx, sec, line, ...) \
 	config_report((ctx), (sec)->filename, (line), false, __VA_ARGS__)
 
+/* Is `a` one of vc's addresses? */
+static bool
+config_is_vip_addr(const struct vip_config *vc, const struct netaddr *a)
+{
+	for (size_t i = 0; i < vc->n_addresses; i++)
+		if (netaddr_equal(&vc->addresses[i].addr, a))
+			return true;
+	return false;
+}
+
 /* Checks that need several values, or other vips. */
 static void
 config_vip_checks(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 {
 	const int *kl = ctx->key_line;
 	char a[NETADDR_STRLEN];
-	size_t i;
 
-	for (i = 0; i + 1 < ctx->out->n_vips; i++) {
-		if (netaddr_equal(&ctx->out->vips[i].address.addr, &vc->address.addr))
-			config_vip_err(ctx, sec, kl[K_ADDRESS], "address %s is already "
-			    "used by vip \"%s\" (line %d)", netaddr_fmt(&vc->address.addr,
-			    a, sizeof(a)), ctx->out->vips[i].name, ctx->out->vips[i].line);
+	for (size_t i = 0; i + 1 < ctx->out->n_vips; i++) {
+		const struct vip_config *o = &ctx->out->vips[i];
+
+		for (size_t j = 0; j < vc->n_addresses; j++)
+			if (config_is_vip_addr(o, &vc->addresses[j].addr))
+				config_vip_err(ctx, sec, kl[K_ADDRESS], "address %s "
+				    "is already used by vip \"%s\" (line %d)",
+				    netaddr_fmt(&vc->addresses[j].addr, a, sizeof(a)),
+				    o->name, o->line);
 	}
-	if (vc->has_announce && netaddr_equal(&vc->announce.addr, &vc->address.addr))
+	if (vc->has_announce && config_is_vip_addr(vc, &vc->announce.addr))
 		config_vip_err(ctx, sec, kl[K_ANNOUNCE], "announce %s is the VIP itself; "
 		    "it must be this node's own address as Sentinel names it",
 		    hostport_fmt(&vc->announce, a, sizeof(a)));
-	if (netaddr_equal(&vc->redis.addr, &vc->address.addr))
+	if (config_is_vip_addr(vc, &vc->redis.addr))
 		config_vip_err(ctx, sec, kl[K_REDIS], "redis %s is the VIP itself; it "
 		    "must be the local node's own address",
 		    hostport_fmt(&vc->redis, a, sizeof(a)));
@@ -316,6 +357,7 @@ config_vip_checks(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 		    vc->n_sentinels, config_majority(vc), vc->n_sentinels,
 		    vc->n_sentinels - 1);
 	if (vc->no_quorum_policy == NO_QUORUM_RELEASE &&
+	    vc->no_quorum_hold_down != CONFIG_AUTO &&
 	    vc->no_quorum_hold_down >= CONFIG_SENTINEL_DOWN_AFTER)
 		config_report(ctx, sec->filename, kl[K_HOLD_DOWN] ? kl[K_HOLD_DOWN] :
 		    vc->line, true, "no-quorum-hold-down %u is not below Sentinel's "
@@ -403,8 +445,11 @@ config_fill_vip(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 	if (cfg_size(sec, "address") == 0)
 		config_vip_err(ctx, sec, vc->line, "vip \"%s\": missing 'address', the "
 		    "floating IP, e.g. address = \"192.0.2.100\"", vc->name);
-	else
-		config_check_address(cfg_getstr(sec, "address"), &vc->address, NULL, 0);
+	for (unsigned int i = 0; i < cfg_size(sec, "address") &&
+	    vc->n_addresses < CONFIG_MAX_ADDRESSES; i++)
+		if (config_check_address(cfg_getnstr(sec, "address", i),
+		    &vc->addresses[vc->n_addresses], NULL, 0) == 0)
+			vc->n_addresses++;
 	if (cfg_size(sec, "interface") == 0)
 		config_vip_err(ctx, sec, vc->line, "vip \"%s\": missing 'interface', the "
 		    "link the VIP goes on, e.g. interface = \"eth0\"", vc->name);
@@ -421,6 +466,7 @@ config_fill_vip(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 	vc->no_quorum_policy = strcmp(cfg_getstr(sec, "no-quorum-policy"), "keep") == 0 ?
 	    NO_QUORUM_KEEP : NO_QUORUM_RELEASE;
 	vc->early_claim = strcmp(cfg_getstr(sec, "early-claim"), "no") != 0;
+	vc->wire_probe = strcmp(cfg_getstr(sec, "wire-probe"), "no") != 0;
 	if (config_dup_opt(sec, "notify", &vc->notify) < 0 ||
 	    config_fill_auth(ctx, sec, "redis", K_REDIS_USER, &vc->redis_user,
 	    &vc->redis_password_file, &vc->redis_password) < 0 ||
@@ -554,7 +600,7 @@ out:
 
 /* Every key is also in config_keys (or CONFIG_KNOBS) and config_print(). */
 static cfg_opt_t config_vip_opts[] = {
-	CFG_STR_CB("address", NULL, CFGF_NODEFAULT, config_parse_str),
+	CFG_STR_LIST_CB("address", NULL, CFGF_NODEFAULT, config_parse_str),
 	CFG_STR_CB("interface", NULL, CFGF_NODEFAULT, config_parse_str),
 	CFG_STR_CB("redis", CONFIG_DEFAULT_REDIS, CFGF_NONE, config_parse_str),
 	CFG_STR_CB("announce", NULL, CFGF_NODEFAULT, config_parse_str),
@@ -566,7 +612,8 @@ static cfg_opt_t config_vip_opts[] = {
 	CFG_STR_CB("sentinel-password-file", NULL, CFGF_NODEFAULT, config_parse_str),
 	CFG_STR_CB("notify", NULL, CFGF_NODEFAULT, config_parse_str),
 	CFG_STR_CB("early-claim", "yes", CFGF_NONE, config_parse_str),
-#define CONFIG_KNOB_OPT(k, f, d, lo, hi, u, z) \
+	CFG_STR_CB("wire-probe", "yes", CFGF_NONE, config_parse_str),
+#define CONFIG_KNOB_OPT(k, f, d, lo, hi, u, z, a) \
 	CFG_INT_CB(k, d, CFGF_NONE, config_parse_int),
 	CONFIG_KNOBS(CONFIG_KNOB_OPT)
 	CFG_END()

@@ -16,8 +16,8 @@
 
 #include "config_check.h"
 
-#define CONFIG_KNOB_ROW(k, f, d, lo, hi, u, z) \
-	{ k, offsetof(struct vip_config, f), d, lo, hi, u, z },
+#define CONFIG_KNOB_ROW(k, f, d, lo, hi, u, z, a) \
+	{ k, offsetof(struct vip_config, f), d, lo, hi, u, z, a },
 const struct config_knob config_knobs[CONFIG_N_KNOBS] = {
 	CONFIG_KNOBS(CONFIG_KNOB_ROW)
 };
@@ -52,10 +52,15 @@ config_check_knob(const struct config_knob *kn, const char *value, long *out,
 {
 	long v;
 
+	if (kn->auto_ok && strcmp(value, "auto") == 0) {
+		*out = CONFIG_KNOB_AUTO;
+		return 0;
+	}
 	v = config_all_digits(value) && strlen(value) <= 9 ? strtol(value, NULL, 10) : -1;
 	if (v < 0)
-		return config_fail(err, errlen, "%s '%s': expected a whole number%s",
-		    kn->key, value, kn->unit[0] ? " of milliseconds" : "");
+		return config_fail(err, errlen, "%s '%s': expected %sa whole "
+		    "number%s", kn->key, value, kn->auto_ok ? "auto or " : "",
+		    kn->unit[0] ? " of milliseconds" : "");
 	if ((v < kn->min || v > kn->max) && !(v == 0 && kn->zero_is_off))
 		return config_fail(err, errlen, "%s %ld is out of range: expected "
 		    "%s%ld..%ld%s%s", kn->key, v, kn->zero_is_off ? "0 (off) or " : "",
@@ -69,8 +74,31 @@ config_hostport_bad(const char *what, const char *s, uint16_t defport,
     struct hostport *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	return config_fail(err, errlen, "%s '%s': expected IP[:port] like "
-	    "192.0.2.11:%u or [2001:db8::11]:%u", what, s, defport, defport);
+	return config_fail(err, errlen, "%s '%s': expected HOST[:PORT], HOST "
+	    "being an IP address, an IPv6 address in brackets or a DNS name, "
+	    "like 192.0.2.11:%u, [2001:db8::11]:%u or redis-1.example:%u", what,
+	    s, defport, defport, defport);
+}
+
+/* The host part of HOST[:PORT]: a literal, or a name checked here.
+ * 0, -1 (say the generic message) or -2 (the message is in err). */
+static int
+config_host(const char *what, const char *s, const char *host, size_t n,
+    bool bracket, struct hostport *out, char *err, size_t errlen)
+{
+	if (netaddr_parse(host, &out->addr) == 0)
+		return (out->addr.family == AF_INET6) == bracket ? 0 : -1;
+	if (bracket)
+		return -1;
+	if (!netaddr_name_valid(host, n)) {
+		config_fail(err, errlen, "%s '%s': '%s' is neither an IP "
+		    "address nor a valid DNS name (labels of 1..63 letters, "
+		    "digits, '-' or '_', separated by single dots, 253 "
+		    "characters at most)", what, s, host);
+		return -2;
+	}
+	memcpy(out->name, host, n + 1);
+	return 0;
 }
 
 int
@@ -79,9 +107,10 @@ config_check_hostport(const char *what, const char *s, uint16_t defport,
 {
 	const char *h = s, *end, *port = NULL;
 	bool bracket = s[0] == '[';
-	char host[INET6_ADDRSTRLEN];
+	char host[NETADDR_NAME_MAX];
 	size_t n;
 	long v;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (bracket) {
@@ -111,16 +140,22 @@ config_check_hostport(const char *what, const char *s, uint16_t defport,
 		goto bad;
 	memcpy(host, h, n);
 	host[n] = '\0';
-	if (netaddr_parse(host, &out->addr) < 0 ||
-	    (out->addr.family == AF_INET6) != bracket)
+	r = config_host(what, s, host, n, bracket, out, err, errlen);
+	if (r == -1)
 		goto bad;
+	if (r < 0) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
 	out->port = defport;
 	if (!port)
 		return 0;
 	v = config_all_digits(port) && strlen(port) <= 5 ? strtol(port, NULL, 10) : 0;
-	if (v < 1 || v > 65535)
+	if (v < 1 || v > 65535) {
+		memset(out, 0, sizeof(*out));
 		return config_fail(err, errlen, "%s '%s': bad port '%s', expected "
 		    "1..65535", what, s, port);
+	}
 	out->port = (uint16_t)v;
 	return 0;
 bad:

@@ -62,6 +62,8 @@ config_print_before(const struct vip_config *vc, const struct config_knob *kn,
 	if (kn->offset == offsetof(struct vip_config, notify_timeout)) {
 		fprintf(out, CONFIG_KEY_FMT "%s\n", "early-claim",
 		    vc->early_claim ? "yes" : "no");
+		fprintf(out, CONFIG_KEY_FMT "%s\n", "wire-probe",
+		    vc->wire_probe ? "yes" : "no");
 		config_print_opt(out, "notify", vc->notify);
 	}
 }
@@ -74,8 +76,17 @@ config_print_vip(const struct vip_config *vc, FILE *out)
 	fputs("vip ", out);
 	config_print_str(out, vc->name);
 	fputs(" {\n", out);
-	fprintf(out, CONFIG_KEY_FMT "\"%s\"\n", "address",
-	    prefix_fmt(&vc->address, b, sizeof(b)));
+	fprintf(out, CONFIG_KEY_FMT, "address");
+	if (vc->n_addresses == 1) {
+		fprintf(out, "\"%s\"\n", prefix_fmt(&vc->addresses[0], b,
+		    sizeof(b)));
+	} else {
+		fputc('{', out);
+		for (size_t i = 0; i < vc->n_addresses; i++)
+			fprintf(out, "%s \"%s\"", i ? "," : "",
+			    prefix_fmt(&vc->addresses[i], b, sizeof(b)));
+		fputs(" }\n", out);
+	}
 	config_print_opt(out, "interface", vc->interface);
 	fprintf(out, CONFIG_KEY_FMT "\"%s\"\n", "redis",
 	    hostport_fmt(&vc->redis, b, sizeof(b)));
@@ -91,9 +102,13 @@ config_print_vip(const struct vip_config *vc, FILE *out)
 	config_print_auth(out, "sentinel", vc->sentinel_user,
 	    vc->sentinel_password_file);
 	for (size_t i = 0; i < CONFIG_N_KNOBS; i++) {
+		unsigned int v = config_knob_get(vc, &config_knobs[i]);
+
 		config_print_before(vc, &config_knobs[i], out);
-		fprintf(out, CONFIG_KEY_FMT "%u\n", config_knobs[i].key,
-		    config_knob_get(vc, &config_knobs[i]));
+		if (v == CONFIG_AUTO)
+			fprintf(out, CONFIG_KEY_FMT "auto\n", config_knobs[i].key);
+		else
+			fprintf(out, CONFIG_KEY_FMT "%u\n", config_knobs[i].key, v);
 	}
 	fputs("}\n", out);
 }
@@ -139,7 +154,7 @@ bool
 config_vip_equal(const struct vip_config *a, const struct vip_config *b)
 {
 	if (!config_str_equal(a->name, b->name) ||
-	    !config_prefix_equal(&a->address, &b->address) ||
+	    a->n_addresses != b->n_addresses ||
 	    !config_str_equal(a->interface, b->interface) ||
 	    !hostport_equal(&a->redis, &b->redis) ||
 	    a->has_announce != b->has_announce ||
@@ -148,8 +163,12 @@ config_vip_equal(const struct vip_config *a, const struct vip_config *b)
 	    !config_auth_equal(a, b) ||
 	    a->no_quorum_policy != b->no_quorum_policy ||
 	    a->early_claim != b->early_claim ||
+	    a->wire_probe != b->wire_probe ||
 	    !config_str_equal(a->notify, b->notify))
 		return false;
+	for (size_t i = 0; i < a->n_addresses; i++)
+		if (!config_prefix_equal(&a->addresses[i], &b->addresses[i]))
+			return false;
 	/* In order: the order is how they are shown and polled. */
 	for (size_t i = 0; i < a->n_sentinels; i++)
 		if (!hostport_equal(&a->sentinels[i], &b->sentinels[i]))

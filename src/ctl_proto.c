@@ -12,19 +12,32 @@
  * The server answers with a header line, then records, then `end`; or with
  * the header and one `error` record. Either way it then closes.
  *
- *	vipd-ctl 2
- *	vip  NAME ADDRESS/LEN IFACE LINK VERDICT HOLDING SINCE TOKEN REASON
+ *	vipd-ctl 3
+ *	vip  NAME ADDRESSES IFACE LINK VERDICT HOLDING SINCE TOKEN REASON
  *	     REDIS ROLE NODE_REACHABLE NODE_LAST_SEEN REACHABLE AGREE OTHER
  *	     MAJORITY N_SENTINELS GARP_FRAMES TRANSITIONS LAST_DECISION
+ *	     NODE_STATE NODE_ERROR
+ *	timing  VIPNAME ROLE_CHECK_INTERVAL SENTINEL_POLL_INTERVAL
+ *	     COMMAND_TIMEOUT REDIS_DOWN_AFTER NO_QUORUM_HOLD_DOWN SOURCES
+ *	     DOWN_AFTER REPORTING WARNING
  *	sentinel  VIPNAME ADDRESS REACHABLE MASTER NAMES_US LAST_SEEN EVENTS
+ *	     STATE ERROR RESOLVED DOWN_AFTER
  *	reload  ok|error MESSAGE
  *	end
  *	error  CODE MESSAGE
  *
- * A `vip` record is followed by exactly N_SENTINELS `sentinel` records for
- * it. LINK is up|down|missing, VERDICT hold|release|fault, ROLE
- * master|replica|other|unknown, booleans 0|1, times Unix seconds (0 =
- * never), MASTER a host:port or `-`. TOKEN and REASON may be empty. Text is
+ * A `vip` record is followed by exactly one `timing` record and
+ * N_SENTINELS `sentinel` records for it. ADDRESSES is a comma-separated
+ * list of ADDRESS/LEN, LINK up|down|missing, VERDICT hold|release|fault,
+ * ROLE master|replica|other|unknown, booleans 0|1, times Unix seconds (0 =
+ * never), MASTER a host:port (the host an IP or, as Sentinel says it, a
+ * name) or `-`, RESOLVED what that name resolved to (comma-separated) or
+ * `-`, NODE_STATE and STATE a connection state (up, connecting,
+ * resolving, authenticating, down, idle), intervals in ms, SOURCES the
+ * five intervals' sources comma-separated (configured | auto | default),
+ * DOWN_AFTER the smallest down-after-milliseconds the Sentinels report
+ * (0 = none yet), REPORTING how many report it. TOKEN, REASON, the errors
+ * and WARNING may be empty. Text is
  * sanitized on the way out (control characters, TAB and newline become
  * spaces) and rejected on the way in, so a reason that quotes a Redis error
  * can neither break the framing nor put escape sequences on a terminal.
@@ -37,10 +50,12 @@
  * Version 2 appended LAST_DECISION to `vip`. That is a bump, not a longer
  * record under version 1, because a version-1 client demands exactly 21
  * fields: it breaks either way, and with the bump it says "vipd speaks
- * control protocol 2" instead of "bad reply". The parser still reads
- * version 1 (21 fields, last_decision 0 = unknown) because a package
- * upgrade replaces vipctl before the running vipd restarts: the new client
- * meets the old daemon first, and must keep working.
+ * control protocol 2" instead of "bad reply". Version 3 carries several
+ * addresses, connection states and errors, names, and the timing record.
+ * The parser still reads versions 1 and 2 (fields they lack stay zero)
+ * because a package upgrade replaces vipctl before the running vipd
+ * re-executes: the new client meets the old daemon first, and must keep
+ * working.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -51,11 +66,14 @@
 #include "ctl.h"
 
 #define HEADER		"vipd-ctl"
-#define VIP_FIELDS	22
-#define VIP_FIELDS_V1	21	/* without LAST_DECISION */
-#define SENTINEL_FIELDS	8
+#define VIP_FIELDS	24
+#define VIP_FIELDS_V2	22	/* without NODE_STATE, NODE_ERROR */
+#define VIP_FIELDS_V1	21	/* without LAST_DECISION either */
+#define TIMING_FIELDS	11
+#define SENTINEL_FIELDS	12
+#define SENTINEL_FIELDS_V2	8
 #define RELOAD_FIELDS	3
-#define MAX_FIELDS	24
+#define MAX_FIELDS	26
 
 /* --- requests ------------------------------------------------------- */
 
@@ -199,6 +217,18 @@ ctl_format_reload(FILE *out, bool ok, const char *msg)
 }
 
 static void
+put_addrs(FILE *out, const struct netaddr *a, unsigned int n)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (n == 0)
+		putc('-', out);
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? "," : "", netaddr_fmt(&a[i], buf,
+		    sizeof(buf)));
+}
+
+static void
 format_sentinel(const struct vip_status *st, const struct sentinel_status *ss,
     FILE *out)
 {
@@ -211,9 +241,34 @@ format_sentinel(const struct vip_status *st, const struct sentinel_status *ss,
 		snprintf(master, sizeof(master), "-");
 	fputs("sentinel\t", out);
 	PUT_TEXT(out, st->name);
-	fprintf(out, "\t%s\t%d\t%s\t%d\t%" PRId64 "\t%" PRIu64 "\n",
+	fprintf(out, "\t%s\t%d\t%s\t%d\t%" PRId64 "\t%" PRIu64 "\t",
 	    addr, ss->reachable, master, ss->names_us, ss->last_seen,
 	    ss->events);
+	PUT_TEXT(out, ss->conn.state);
+	putc('\t', out);
+	PUT_TEXT(out, ss->conn.error);
+	putc('\t', out);
+	put_addrs(out, ss->resolved, ss->n_resolved < 2 ? ss->n_resolved : 2);
+	fprintf(out, "\t%" PRIu64 "\n", ss->down_after);
+}
+
+static void
+format_timing(const struct vip_status *st, FILE *out)
+{
+	const struct timing *t = &st->timing;
+
+	fputs("timing\t", out);
+	PUT_TEXT(out, st->name);
+	fprintf(out, "\t%u\t%u\t%u\t%u\t%u\t", t->role_check_interval,
+	    t->sentinel_poll_interval, t->command_timeout, t->redis_down_after,
+	    t->no_quorum_hold_down);
+	for (size_t i = 0; i < 5; i++)
+		fprintf(out, "%s%s", i ? "," : "",
+		    t->source[i] == TIMING_CONFIGURED ? "configured" :
+		    t->source[i] == TIMING_AUTO ? "auto" : "default");
+	fprintf(out, "\t%" PRIu64 "\t%u\t", t->down_after, t->reporting);
+	PUT_TEXT(out, t->warning);
+	putc('\n', out);
 }
 
 int
@@ -222,13 +277,17 @@ ctl_format_status(const struct vip_status *st, FILE *out)
 	char addr[NETADDR_STRLEN], redis[NETADDR_STRLEN];
 	unsigned int n = st->n_sentinels;
 
-	if (n > CONFIG_MAX_SENTINELS)
+	if (n > CONFIG_MAX_SENTINELS || st->n_addresses == 0 ||
+	    st->n_addresses > CONFIG_MAX_ADDRESSES)
 		return -EINVAL;
-	prefix_fmt(&st->address, addr, sizeof(addr));
 	hostport_fmt(&st->redis, redis, sizeof(redis));
 	fputs("vip\t", out);
 	PUT_TEXT(out, st->name);
-	fprintf(out, "\t%s\t", addr);
+	putc('\t', out);
+	for (unsigned int i = 0; i < st->n_addresses; i++)
+		fprintf(out, "%s%s", i ? "," : "", prefix_fmt(&st->addresses[i],
+		    addr, sizeof(addr)));
+	putc('\t', out);
 	PUT_TEXT(out, st->interface);
 	fprintf(out, "\t%s\t%s\t%d\t%" PRId64 "\t", link_name(st),
 	    verdict_name(st->verdict), st->holding, st->since);
@@ -236,10 +295,15 @@ ctl_format_status(const struct vip_status *st, FILE *out)
 	putc('\t', out);
 	PUT_TEXT(out, st->reason);
 	fprintf(out, "\t%s\t%s\t%d\t%" PRId64 "\t%u\t%u\t%u\t%u\t%u\t%"
-	    PRIu64 "\t%" PRIu64 "\t%" PRId64 "\n", redis,
+	    PRIu64 "\t%" PRIu64 "\t%" PRId64 "\t", redis,
 	    node_role_name(st->role), st->node_reachable, st->node_last_seen,
 	    st->reachable, st->agree, st->other, st->majority, n,
 	    st->garp_frames, st->transitions, st->last_decision);
+	PUT_TEXT(out, st->node_conn.state);
+	putc('\t', out);
+	PUT_TEXT(out, st->node_conn.error);
+	putc('\n', out);
+	format_timing(st, out);
 	for (unsigned int i = 0; i < n; i++)
 		format_sentinel(st, &st->sentinels[i], out);
 	return flush_err(out);
@@ -355,14 +419,51 @@ get_hostport(const struct field *f, struct hostport *out)
 	return hostport_parse(buf, out);
 }
 
+/* "a/32,b/128": at least one, at most CONFIG_MAX_ADDRESSES. */
 static int
-get_prefix(const struct field *f, struct prefix *out)
+get_prefixes(const struct field *f, struct vip_status *st)
 {
-	char buf[NETADDR_STRLEN];
+	char buf[CONFIG_MAX_ADDRESSES * NETADDR_STRLEN], *p, *save = NULL;
 
 	if (get_text(f, buf, sizeof(buf)) < 0)
 		return -EINVAL;
-	return prefix_parse(buf, out);
+	st->n_addresses = 0;
+	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (st->n_addresses == CONFIG_MAX_ADDRESSES ||
+		    prefix_parse(p, &st->addresses[st->n_addresses]) < 0)
+			return -EINVAL;
+		st->n_addresses++;
+	}
+	return st->n_addresses ? 0 : -EINVAL;
+}
+
+/* "-" or up to two comma-separated addresses. */
+static int
+get_addrs(const struct field *f, struct netaddr *out, unsigned int *n)
+{
+	char buf[2 * INET6_ADDRSTRLEN + 2], *p, *save = NULL;
+
+	*n = 0;
+	if (field_is(f, "-"))
+		return 0;
+	if (get_text(f, buf, sizeof(buf)) < 0)
+		return -EINVAL;
+	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (*n == 2 || netaddr_parse(p, &out[*n]) < 0)
+			return -EINVAL;
+		(*n)++;
+	}
+	return *n ? 0 : -EINVAL;
+}
+
+/* A connection state: a lower-case word. */
+static int
+get_word(const struct field *f, char *buf, size_t size)
+{
+	for (size_t i = 0; i < f->len; i++)
+		if (f->s[i] < 'a' || f->s[i] > 'z')
+			return -EINVAL;
+	return f->len ? get_text(f, buf, size) : -EINVAL;
 }
 
 static int
@@ -412,13 +513,20 @@ static int
 parse_vip(const struct field *f, size_t n, unsigned int version,
     struct vip_status *st)
 {
+	size_t want = version == 1 ? VIP_FIELDS_V1 : version == 2 ?
+	    VIP_FIELDS_V2 : VIP_FIELDS;
+
 	memset(st, 0, sizeof(*st));
-	if (n != (version == 1 ? VIP_FIELDS_V1 : VIP_FIELDS) || f[1].len == 0)
+	if (n != want || f[1].len == 0)
 		return -EINVAL;
 	if (n > VIP_FIELDS_V1 && get_time(&f[21], &st->last_decision) < 0)
 		return -EINVAL;
+	if (n > VIP_FIELDS_V2 && (get_word(&f[22], st->node_conn.state,
+	    sizeof(st->node_conn.state)) < 0 || get_text(&f[23],
+	    st->node_conn.error, sizeof(st->node_conn.error)) < 0))
+		return -EINVAL;
 	if (get_text(&f[1], st->name, sizeof(st->name)) < 0 ||
-	    get_prefix(&f[2], &st->address) < 0 ||
+	    get_prefixes(&f[2], st) < 0 ||
 	    get_text(&f[3], st->interface, sizeof(st->interface)) < 0 ||
 	    get_link(&f[4], st) < 0 ||
 	    get_verdict(&f[5], &st->verdict) < 0 ||
@@ -442,10 +550,17 @@ parse_vip(const struct field *f, size_t n, unsigned int version,
 }
 
 static int
-parse_sentinel(const struct field *f, size_t n, struct sentinel_status *ss)
+parse_sentinel(const struct field *f, size_t n, unsigned int version,
+    struct sentinel_status *ss)
 {
 	memset(ss, 0, sizeof(*ss));
-	if (n != SENTINEL_FIELDS)
+	if (n != (version < 3 ? SENTINEL_FIELDS_V2 : SENTINEL_FIELDS))
+		return -EINVAL;
+	if (version >= 3 && (get_word(&f[8], ss->conn.state,
+	    sizeof(ss->conn.state)) < 0 ||
+	    get_text(&f[9], ss->conn.error, sizeof(ss->conn.error)) < 0 ||
+	    get_addrs(&f[10], ss->resolved, &ss->n_resolved) < 0 ||
+	    get_u64(&f[11], UINT64_MAX, &ss->down_after) < 0))
 		return -EINVAL;
 	if (get_hostport(&f[2], &ss->addr) < 0 ||
 	    get_bool(&f[3], &ss->reachable) < 0 ||
@@ -492,12 +607,69 @@ parse_header(struct ctl_reply *r, const char *line, size_t len)
 	    0 : -EPROTO;
 }
 
-/* The previous `vip` record got all the sentinel records it announced. */
+/* The previous `vip` record got its timing record (version 3) and all
+ * the sentinel records it announced. */
 static bool
 last_complete(const struct ctl_reply *r)
 {
-	return r->n_vips == 0 ||
-	    r->sentinels_seen == r->vips[r->n_vips - 1].n_sentinels;
+	return r->n_vips == 0 || ((r->version < 3 || r->timing_seen) &&
+	    r->sentinels_seen == r->vips[r->n_vips - 1].n_sentinels);
+}
+
+/* "configured,auto,default,auto,auto" */
+static int
+get_sources(const struct field *f, struct timing *t)
+{
+	char buf[64], *p, *save = NULL;
+	size_t i = 0;
+
+	if (get_text(f, buf, sizeof(buf)) < 0)
+		return -EINVAL;
+	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (i == 5)
+			return -EINVAL;
+		if (strcmp(p, "configured") == 0)
+			t->source[i] = TIMING_CONFIGURED;
+		else if (strcmp(p, "auto") == 0)
+			t->source[i] = TIMING_AUTO;
+		else if (strcmp(p, "default") == 0)
+			t->source[i] = TIMING_DEFAULT;
+		else
+			return -EINVAL;
+		i++;
+	}
+	return i == 5 ? 0 : -EINVAL;
+}
+
+static bool
+names_last_vip(const struct ctl_reply *r, const struct field *f)
+{
+	const char *name = r->vips[r->n_vips - 1].name;
+
+	return f->len == strlen(name) && memcmp(f->s, name, f->len) == 0;
+}
+
+static int
+add_timing(struct ctl_reply *r, const struct field *f, size_t n)
+{
+	struct timing *t;
+
+	if (r->version < 3 || r->n_vips == 0 || r->timing_seen ||
+	    n != TIMING_FIELDS || !names_last_vip(r, &f[1]))
+		return -EINVAL;
+	t = &r->vips[r->n_vips - 1].timing;
+	if (get_uint(&f[2], UINT_MAX, &t->role_check_interval) < 0 ||
+	    get_uint(&f[3], UINT_MAX, &t->sentinel_poll_interval) < 0 ||
+	    get_uint(&f[4], UINT_MAX, &t->command_timeout) < 0 ||
+	    get_uint(&f[5], UINT_MAX, &t->redis_down_after) < 0 ||
+	    get_uint(&f[6], UINT_MAX, &t->no_quorum_hold_down) < 0 ||
+	    get_sources(&f[7], t) < 0 ||
+	    get_u64(&f[8], UINT64_MAX, &t->down_after) < 0 ||
+	    get_uint(&f[9], CONFIG_MAX_SENTINELS, &t->reporting) < 0 ||
+	    get_text(&f[10], t->warning, sizeof(t->warning)) < 0)
+		return -EINVAL;
+	r->timing_seen = true;
+	return 0;
 }
 
 static int
@@ -519,6 +691,7 @@ add_vip(struct ctl_reply *r, const struct field *f, size_t n)
 	}
 	r->vips[r->n_vips++] = st;
 	r->sentinels_seen = 0;
+	r->timing_seen = false;
 	return 0;
 }
 
@@ -526,16 +699,13 @@ static int
 add_sentinel(struct ctl_reply *r, const struct field *f, size_t n)
 {
 	struct vip_status *st;
-	struct field name;
 
-	if (r->n_vips == 0 || last_complete(r) || n != SENTINEL_FIELDS)
+	if (r->n_vips == 0 || last_complete(r) ||
+	    (r->version >= 3 && !r->timing_seen) || !names_last_vip(r, &f[1]))
 		return -EINVAL;
 	st = &r->vips[r->n_vips - 1];
-	name.s = st->name;
-	name.len = strlen(st->name);
-	if (f[1].len != name.len || memcmp(f[1].s, name.s, name.len) != 0)
-		return -EINVAL;
-	if (parse_sentinel(f, n, &st->sentinels[r->sentinels_seen]) < 0)
+	if (parse_sentinel(f, n, r->version,
+	    &st->sentinels[r->sentinels_seen]) < 0)
 		return -EINVAL;
 	r->sentinels_seen++;
 	return 0;
@@ -586,6 +756,8 @@ ctl_reply_line(struct ctl_reply *r, const char *line, size_t len)
 		return add_vip(r, f, n);
 	if (field_is(&f[0], "sentinel"))
 		return add_sentinel(r, f, n);
+	if (field_is(&f[0], "timing"))
+		return add_timing(r, f, n);
 	if (field_is(&f[0], "error"))
 		return add_error(r, f, n);
 	if (field_is(&f[0], "reload"))
@@ -597,205 +769,4 @@ ctl_reply_line(struct ctl_reply *r, const char *line, size_t len)
 		return 1;
 	}
 	return -EINVAL;
-}
-
-/* --- rendering: Prometheus text format 0.0.4 ------------------------- */
-
-/*
- * Self-contained (it needs only flush_err() above), so that it can become
- * its own module when it grows. Each family is one group, HELP and TYPE
- * first, as the format requires; a VIP adds one sample per family, or one
- * per state, role or Sentinel.
- */
-
-/* Label values escape backslash, double quote and newline (exposition
- * format 0.0.4). Records carry no newline, but this does not rely on it. */
-static void
-prom_escape(FILE *out, const char *s, size_t max)
-{
-	size_t len = strnlen(s, max);
-
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\n') {
-			fputs("\\n", out);
-			continue;
-		}
-		if (s[i] == '\\' || s[i] == '"')
-			putc('\\', out);
-		putc(s[i], out);
-	}
-}
-
-/* `metric{vip="NAME"`, then `,key="val"` if `key`; the caller closes. */
-static void
-prom_open(FILE *out, const char *metric, const struct vip_status *st,
-    const char *key, const char *val, size_t max)
-{
-	fprintf(out, "%s{vip=\"", metric);
-	prom_escape(out, st->name, sizeof(st->name));
-	putc('"', out);
-	if (key) {
-		fprintf(out, ",%s=\"", key);
-		prom_escape(out, val, max);
-		putc('"', out);
-	}
-}
-
-static void
-prom_sample(FILE *out, const char *metric, const struct vip_status *st,
-    const char *key, const char *val, uint64_t v)
-{
-	prom_open(out, metric, st, key, val, SIZE_MAX);
-	fprintf(out, "} %" PRIu64 "\n", v);
-}
-
-static void
-emit_held(FILE *out, const char *metric, const struct vip_status *st)
-{
-	char addr[NETADDR_STRLEN];
-
-	prefix_fmt(&st->address, addr, sizeof(addr));
-	prom_open(out, metric, st, "address", addr, sizeof(addr));
-	fputs(",interface=\"", out);
-	prom_escape(out, st->interface, sizeof(st->interface));
-	fprintf(out, "\"} %d\n", st->holding);
-}
-
-static void
-emit_state(FILE *out, const char *metric, const struct vip_status *st)
-{
-	static const enum verdict all[] = {
-		VERDICT_HOLD, VERDICT_RELEASE, VERDICT_FAULT,
-	};
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		prom_sample(out, metric, st, "state", verdict_name(all[i]),
-		    st->verdict == all[i]);
-}
-
-static void
-emit_role(FILE *out, const char *metric, const struct vip_status *st)
-{
-	static const enum node_role all[] = {
-		NODE_ROLE_MASTER, NODE_ROLE_REPLICA, NODE_ROLE_OTHER,
-		NODE_ROLE_UNKNOWN,
-	};
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		prom_sample(out, metric, st, "role", node_role_name(all[i]),
-		    st->role == all[i]);
-}
-
-static void
-emit_sentinels(FILE *out, const char *metric, const struct vip_status *st,
-    bool names_us)
-{
-	char addr[NETADDR_STRLEN];
-
-	for (unsigned int i = 0; i < st->n_sentinels &&
-	    i < CONFIG_MAX_SENTINELS; i++) {
-		const struct sentinel_status *ss = &st->sentinels[i];
-
-		hostport_fmt(&ss->addr, addr, sizeof(addr));
-		prom_sample(out, metric, st, "sentinel", addr,
-		    names_us ? ss->names_us : ss->reachable);
-	}
-}
-
-static void
-emit_sentinel_up(FILE *out, const char *metric, const struct vip_status *st)
-{
-	emit_sentinels(out, metric, st, false);
-}
-
-static void
-emit_sentinel_names(FILE *out, const char *metric,
-    const struct vip_status *st)
-{
-	emit_sentinels(out, metric, st, true);
-}
-
-/* Families labelled by vip alone: which field they show. */
-enum prom_value {
-	PV_TRANSITIONS, PV_GARP, PV_NODE_UP, PV_AGREE, PV_REACHABLE,
-	PV_MAJORITY, PV_LAST_DECISION,
-};
-
-static uint64_t
-prom_value(const struct vip_status *st, enum prom_value v)
-{
-	switch (v) {
-	case PV_TRANSITIONS:
-		return st->transitions;
-	case PV_GARP:
-		return st->garp_frames;
-	case PV_NODE_UP:
-		return st->node_reachable;
-	case PV_AGREE:
-		return st->agree;
-	case PV_REACHABLE:
-		return st->reachable;
-	case PV_MAJORITY:
-		return st->majority;
-	case PV_LAST_DECISION:
-		return st->last_decision > 0 ? (uint64_t)st->last_decision : 0;
-	}
-	return 0;
-}
-
-static const struct prom_family {
-	const char *name, *type, *help;
-	/* Samples of one VIP; NULL: one sample of `value`. */
-	void (*emit)(FILE *, const char *, const struct vip_status *);
-	enum prom_value value;
-} prom_families[] = {
-	{ "vipd_vip_held", "gauge",
-	    "1 if the VIP address is on its interface.", emit_held, 0 },
-	{ "vipd_vip_state", "gauge",
-	    "1 for the current decision, 0 for the others.", emit_state, 0 },
-	{ "vipd_transitions_total", "counter",
-	    "State changes since vipd started.", NULL, PV_TRANSITIONS },
-	{ "vipd_garp_frames_total", "counter",
-	    "Gratuitous ARP and unsolicited NA frames sent.", NULL, PV_GARP },
-	{ "vipd_local_node_up", "gauge",
-	    "1 if the local Redis node answers.", NULL, PV_NODE_UP },
-	{ "vipd_local_node_role", "gauge",
-	    "1 for the role the local Redis node reports, 0 for the others.",
-	    emit_role, 0 },
-	{ "vipd_sentinel_up", "gauge",
-	    "1 if this Sentinel answers.", emit_sentinel_up, 0 },
-	{ "vipd_sentinel_names_this_node", "gauge",
-	    "1 if this Sentinel names the local node as master.",
-	    emit_sentinel_names, 0 },
-	{ "vipd_sentinels_agree", "gauge",
-	    "Sentinels naming the local node as master.", NULL, PV_AGREE },
-	{ "vipd_sentinels_reachable", "gauge",
-	    "Sentinels that answer.", NULL, PV_REACHABLE },
-	{ "vipd_sentinels_majority", "gauge",
-	    "Sentinels that must agree before the VIP is held.", NULL,
-	    PV_MAJORITY },
-	{ "vipd_last_decision_timestamp_seconds", "gauge",
-	    "Unix time of the latest decision (0: never or unknown).", NULL,
-	    PV_LAST_DECISION },
-};
-
-int
-ctl_format_metrics(const struct vip_status *vips, size_t n, FILE *out)
-{
-	size_t nf = sizeof(prom_families) / sizeof(prom_families[0]);
-
-	for (size_t i = 0; i < nf; i++) {
-		const struct prom_family *f = &prom_families[i];
-
-		fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help,
-		    f->name, f->type);
-		for (size_t j = 0; j < n; j++) {
-			if (f->emit)
-				f->emit(out, f->name, &vips[j]);
-			else
-				prom_sample(out, f->name, &vips[j], NULL, NULL,
-				    prom_value(&vips[j], f->value));
-		}
-	}
-	return flush_err(out);
 }

@@ -15,6 +15,7 @@
 #include "loop.h"
 #include "nlwatch.h"
 #include "notify.h"
+#include "resolve.h"
 #include "sdnotify.h"
 #include "vip.h"
 
@@ -82,6 +83,38 @@ on_netlink(void *arg, const struct nlwatch_event *ev)
 		refresh_local_addrs(d);
 	for (size_t i = 0; i < d->n_vips; i++)
 		vip_netlink(d->vips[i], ev);
+}
+
+/* A name's addresses changed: whoever Sentinel names by it may be us, or
+ * no longer. Rare (a refresh that returns the same answer is silent). */
+static void
+on_resolved(void *arg, const char *name)
+{
+	struct daemon *d = arg;
+
+	log_debug("name %s resolves differently now", name);
+	for (size_t i = 0; i < d->n_vips; i++)
+		vip_reevaluate(d->vips[i]);
+}
+
+/* gethostname() and its first label: how a Sentinel configured by host
+ * name names this node. */
+static void
+load_hostnames(struct vip_env *env)
+{
+	char h[NETADDR_NAME_MAX];
+	char *dot;
+
+	env->n_hostnames = 0;
+	if (gethostname(h, sizeof(h)) < 0 || !h[0])
+		return;
+	h[sizeof(h) - 1] = '\0';
+	snprintf(env->hostnames[env->n_hostnames++], NETADDR_NAME_MAX, "%s", h);
+	if ((dot = strchr(h, '.')) && dot != h) {
+		*dot = '\0';
+		snprintf(env->hostnames[env->n_hostnames++], NETADDR_NAME_MAX,
+		    "%s", h);
+	}
 }
 
 static void
@@ -184,6 +217,20 @@ take_vip(struct daemon *d, const char *name)
 	return NULL;
 }
 
+/* The same addresses on the same interface: the successor adopts them. */
+static bool
+same_place(const struct vip_config *a, const struct vip_config *b)
+{
+	if (a->n_addresses != b->n_addresses ||
+	    strcmp(a->interface, b->interface) != 0)
+		return false;
+	for (size_t i = 0; i < a->n_addresses; i++)
+		if (a->addresses[i].len != b->addresses[i].len ||
+		    !netaddr_equal(&a->addresses[i].addr, &b->addresses[i].addr))
+			return false;
+	return true;
+}
+
 /* Build the new configuration, swap only if it is valid: unchanged VIPs
  * are rebound untouched, changed ones restart (a VIP that stays on the same
  * interface is adopted by its successor without a blip), removed ones are
@@ -220,11 +267,7 @@ daemon_reload(void *arg, char *msg, size_t len)
 			continue;
 		}
 		if (old) {
-			const struct vip_config *oc = vip_config(old);
-
-			if (oc->address.len != vc->address.len ||
-			    !netaddr_equal(&oc->address.addr, &vc->address.addr) ||
-			    strcmp(oc->interface, vc->interface) != 0)
+			if (!same_place(vip_config(old), vc))
 				vip_shutdown(old, "address or interface changed "
 				    "by reload");
 			vip_free(old);
@@ -316,6 +359,8 @@ daemon_free(struct daemon *d)
 	free(d->vips);
 	/* The hooks of the last transitions, and of VIPs a reload removed. */
 	notify_drain();
+	watch_close(&d->env.watch);
+	resolver_free(d->env.watch.resolver);
 	ctl_close(d->ctl);
 	nlwatch_close(d->nl);
 	if (d->sigfd >= 0) {
@@ -341,6 +386,13 @@ daemon_run(struct vipd_config *cfg, const char *path)
 		log_err("cannot set up: %s", strerror(errno));
 		goto out;
 	}
+	d.env.watch.loop = d.env.loop;
+	d.env.watch.resolver = resolver_new(d.env.loop, NULL, on_resolved, &d);
+	if (!d.env.watch.resolver) {
+		log_err("cannot start the resolver: %s", strerror(errno));
+		goto out;
+	}
+	load_hostnames(&d.env);
 	if ((rc = setup_signals(&d)) < 0) {
 		log_err("cannot set up signal handling: %s", strerror(-rc));
 		goto out;

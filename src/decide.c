@@ -8,53 +8,94 @@
 
 #include "decide.h"
 
-const char *
-verdict_name(enum verdict v)
+static bool
+is_vip(const struct self_id *self, const struct netaddr *a)
 {
-	switch (v) {
-	case VERDICT_HOLD:
-		return "hold";
-	case VERDICT_FAULT:
-		return "fault";
-	case VERDICT_RELEASE:
-		break;
-	}
-	return "release";
+	for (size_t i = 0; i < self->n_vips; i++)
+		if (netaddr_equal(a, &self->vips[i].addr))
+			return true;
+	return false;
 }
 
-const char *
-node_role_name(enum node_role r)
+/* A literal address (with a port) is this node. */
+static bool
+literal_is_self(const struct self_id *self, const struct netaddr *a,
+    uint16_t port)
 {
-	switch (r) {
-	case NODE_ROLE_MASTER:
-		return "master";
-	case NODE_ROLE_REPLICA:
-		return "replica";
-	case NODE_ROLE_OTHER:
-		return "other";
-	case NODE_ROLE_UNKNOWN:
-		break;
+	/* Sentinel must be monitoring the node's own address; an answer naming
+	 * the VIP would make every holder "the master" of itself. */
+	if (is_vip(self, a))
+		return false;
+	if (self->announce) {
+		if (self->announce->name[0])
+			return false;	/* compared by name, not address */
+		return port == self->announce->port &&
+		    netaddr_equal(a, &self->announce->addr);
 	}
-	return "unknown";
+	if (port != self->port)
+		return false;
+	for (size_t i = 0; i < self->n_local_addrs; i++)
+		if (netaddr_equal(a, &self->local_addrs[i]))
+			return true;
+	return false;
+}
+
+static size_t
+lookup(const struct self_id *self, const char *name, struct netaddr *out,
+    size_t max)
+{
+	return self->lookup ? self->lookup(self->lookup_ctx, name, out, max) : 0;
+}
+
+/* A DNS name is this node (see decide.h for the rules). */
+static bool
+name_is_self(const struct self_id *self, const struct hostport *named)
+{
+	struct netaddr addrs[8];
+	size_t n;
+
+	if (self->announce && self->announce->name[0])
+		return hostport_equal(named, self->announce);
+	if (!self->announce && named->port == self->port)
+		for (size_t i = 0; i < self->n_names; i++)
+			if (netaddr_name_equal(named->name, self->names[i]))
+				return true;
+	n = lookup(self, named->name, addrs, sizeof(addrs) / sizeof(addrs[0]));
+	for (size_t i = 0; i < n; i++)
+		if (!literal_is_self(self, &addrs[i], named->port))
+			return false;
+	return n > 0;
+}
+
+/* announce is a name and Sentinel speaks addresses: the literal is this
+ * node when the announce name resolves to it and to nothing else. */
+static bool
+literal_is_announce_name(const struct self_id *self,
+    const struct hostport *named)
+{
+	struct netaddr addrs[8];
+	size_t n;
+
+	if (named->port != self->announce->port || is_vip(self, &named->addr))
+		return false;
+	n = lookup(self, self->announce->name, addrs,
+	    sizeof(addrs) / sizeof(addrs[0]));
+	for (size_t i = 0; i < n; i++)
+		if (!netaddr_equal(&addrs[i], &named->addr))
+			return false;
+	return n > 0;
 }
 
 bool
 decide_is_self(const struct self_id *self, const struct hostport *named)
 {
+	if (named->name[0])
+		return name_is_self(self, named);
 	if (named->addr.family == 0)
 		return false;
-	/* Sentinel must be monitoring the node's own address; an answer naming
-	 * the VIP would make every holder "the master" of itself. */
-	if (self->vip && netaddr_equal(&named->addr, self->vip))
-		return false;
-	if (self->announce)
-		return hostport_equal(named, self->announce);
-	if (named->port != self->port)
-		return false;
-	for (size_t i = 0; i < self->n_local_addrs; i++)
-		if (netaddr_equal(&named->addr, &self->local_addrs[i]))
-			return true;
-	return false;
+	if (self->announce && self->announce->name[0])
+		return literal_is_announce_name(self, named);
+	return literal_is_self(self, &named->addr, named->port);
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -107,6 +148,7 @@ decide_minority(const struct decide_input *in, struct decision *out,
     size_t n, size_t maj)
 {
 	const struct vip_config *cfg = in->cfg;
+	unsigned int hold_down = in->timing->no_quorum_hold_down;
 	uint64_t lost, deadline;
 
 	if (!in->holding) {
@@ -122,12 +164,11 @@ decide_minority(const struct decide_input *in, struct decision *out,
 		return;
 	}
 	lost = quorum_lost_since(in, maj);
-	deadline = lost + cfg->no_quorum_hold_down;
+	deadline = lost + hold_down;
 	if (in->now >= deadline) {
 		verdict(out, VERDICT_RELEASE, "only %zu/%zu sentinels reachable "
 		    "for %llu ms (no-quorum-hold-down %u ms)", out->reachable, n,
-		    (unsigned long long)(in->now - lost),
-		    cfg->no_quorum_hold_down);
+		    (unsigned long long)(in->now - lost), hold_down);
 		return;
 	}
 	recheck(out, deadline);
@@ -168,6 +209,7 @@ decide_local(const struct decide_input *in, struct decision *out,
     char *note, size_t notelen)
 {
 	const struct vip_config *cfg = in->cfg;
+	unsigned int down_after = in->timing->redis_down_after;
 	char a[NETADDR_STRLEN];
 
 	hostport_fmt(&cfg->redis, a, sizeof(a));
@@ -190,16 +232,16 @@ decide_local(const struct decide_input *in, struct decision *out,
 			    a);
 			return true;
 		}
-		if (down >= cfg->redis_down_after) {
+		if (down >= down_after) {
 			verdict(out, VERDICT_RELEASE, "local node %s unreachable "
 			    "for %llu ms (redis-down-after %u ms)", a,
-			    (unsigned long long)down, cfg->redis_down_after);
+			    (unsigned long long)down, down_after);
 			return true;
 		}
-		recheck(out, in->node_unreachable_since + cfg->redis_down_after);
+		recheck(out, in->node_unreachable_since + down_after);
 		snprintf(note, notelen, "; local node unreachable for %llu ms, "
 		    "tolerated up to %u ms", (unsigned long long)down,
-		    cfg->redis_down_after);
+		    down_after);
 		return false;
 	}
 	switch (in->role) {
@@ -216,6 +258,40 @@ decide_local(const struct decide_input *in, struct decision *out,
 	}
 	verdict(out, VERDICT_RELEASE, "local role not known yet");
 	return true;
+}
+
+/* Rule 3: a data node promoted out of our own replication stream. Sentinel
+ * promotes a replica with SLAVEOF NO ONE, which moves the replication id
+ * it followed (ours) to its master_replid2; a node restarted as an empty
+ * master has a fresh history and never matches. */
+static bool
+decide_promoted_peer(const struct decide_input *in, struct decision *out)
+{
+	char a[NETADDR_STRLEN];
+
+	if (!in->replid || !in->replid[0])
+		return false;
+	for (size_t i = 0; i < in->n_peers; i++) {
+		const struct peer_view *p = &in->peers[i];
+
+		if (!p->reachable || p->role != NODE_ROLE_MASTER ||
+		    strcmp(p->replid2, in->replid) != 0)
+			continue;
+		verdict(out, VERDICT_RELEASE, "%s reports master, promoted "
+		    "from this node's replication stream: a failover away "
+		    "from this node", hostport_fmt(&p->addr, a, sizeof(a)));
+		return true;
+	}
+	return false;
+}
+
+static const struct peer_view *
+find_peer(const struct decide_input *in, const struct hostport *hp)
+{
+	for (size_t i = 0; i < in->n_peers; i++)
+		if (hostport_equal(&in->peers[i].addr, hp))
+			return &in->peers[i];
+	return NULL;
 }
 
 /* The newest failover a reachable sentinel leads, or -1. */
@@ -240,8 +316,8 @@ leading_failover(const struct decide_input *in, struct decision *out)
 
 /* Early claim: is the newest leader's failover promoting this node, with
  * no reachable sentinel naming a third node? Every other sentinel still
- * names the old master until the leader's hello reaches it (reference
- * A.2-3), which is exactly the wait early claim saves. */
+ * names the old master until the leader's hello reaches it, which is
+ * exactly the wait early claim saves. */
 static bool
 promoted_by_leader(const struct decide_input *in, const struct sentinel_view *l)
 {
@@ -258,15 +334,74 @@ promoted_by_leader(const struct decide_input *in, const struct sentinel_view *l)
 	return true;
 }
 
-/* A failover led by a reachable sentinel decides first: away from us means
- * release (a majority already voted this node down), and with early-claim
- * a promotion of us by the elected leader means hold. */
+static bool
+wire_free(const struct decide_input *in)
+{
+	return in->wire.state == WIRE_FREE &&
+	    in->now <= in->wire.at + DECIDE_WIRE_FRESH;
+}
+
+static const char *
+mac_fmt(const uint8_t m[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+	    m[3], m[4], m[5]);
+	return buf;
+}
+
+/* Rule 5 once the leader promotes us: may we claim now? On an interface
+ * with ARP/ND the wire answers whether the old holder let go; without one,
+ * only the old master's own state can (refusing, or a replica). */
+static bool
+early_claim(const struct decide_input *in, struct decision *out,
+    const struct sentinel_view *l, const char *sa)
+{
+	const struct peer_view *old;
+	char mac[24], oa[NETADDR_STRLEN];
+	unsigned long long epoch = (unsigned long long)l->failover_epoch;
+
+	if (in->holding || (in->wire.checkable && wire_free(in))) {
+		out->early = true;
+		verdict(out, VERDICT_HOLD, "local master, promoted by sentinel "
+		    "%s, elected leader for epoch %llu (early claim)", sa, epoch);
+		return true;
+	}
+	if (in->wire.checkable) {
+		out->want_probe = true;
+		if (in->wire.state == WIRE_ANSWERED)
+			verdict(out, VERDICT_RELEASE, "promoted by sentinel %s "
+			    "(epoch %llu), but %s still answers for the VIP",
+			    sa, epoch, mac_fmt(in->wire.mac, mac, sizeof(mac)));
+		else
+			verdict(out, VERDICT_RELEASE, "promoted by sentinel %s "
+			    "(epoch %llu); asking the wire whether another node "
+			    "still has the VIP", sa, epoch);
+		return true;
+	}
+	old = find_peer(in, &l->failover_from);
+	if (!old || !old->answered || !(old->refused ||
+	    (old->reachable && old->role == NODE_ROLE_REPLICA)))
+		return false;	/* the majority decides */
+	out->early = true;
+	verdict(out, VERDICT_HOLD, "local master, promoted by sentinel %s, "
+	    "elected leader for epoch %llu; the old master %s %s (early claim)",
+	    sa, epoch, hostport_fmt(&l->failover_from, oa, sizeof(oa)),
+	    old->refused ? "refuses connections" : "is a replica");
+	return true;
+}
+
+/* A failover led by a reachable sentinel decides first: one that has
+ * selected another node to promote in our place means release (rule 4);
+ * with early-claim, a promotion of us by the elected leader may mean hold
+ * (rule 5). An attempt that has not selected a replica yet decides
+ * nothing: it may still abort (-failover-abort-no-good-slave), and
+ * releasing then would blink the VIP for nothing. */
 static bool
 decide_failover(const struct decide_input *in, struct decision *out)
 {
 	const struct vip_config *cfg = in->cfg;
 	const struct sentinel_view *l;
-	char sa[NETADDR_STRLEN];
+	char sa[NETADDR_STRLEN], ta[NETADDR_STRLEN];
 	int i = leading_failover(in, out);
 
 	if (i < 0)
@@ -274,23 +409,57 @@ decide_failover(const struct decide_input *in, struct decision *out)
 	l = &in->sentinels[i];
 	hostport_fmt(&cfg->sentinels[i], sa, sizeof(sa));
 	if (decide_is_self(&in->self, &l->failover_from)) {
+		if (!l->promoting || decide_is_self(&in->self, &l->promoting_to))
+			return false;
 		verdict(out, VERDICT_RELEASE, "sentinel %s leads a failover "
-		    "away from this node (epoch %llu)", sa,
-		    (unsigned long long)l->failover_epoch);
+		    "away from this node (epoch %llu, promoting %s)", sa,
+		    (unsigned long long)l->failover_epoch,
+		    hostport_fmt(&l->promoting_to, ta, sizeof(ta)));
 		return true;
 	}
 	/* decide_local() let an unreachable node through only if we hold
 	 * the VIP on a master role seen before the drop, within
 	 * redis-down-after: the leader's own SLAVEOF NO ONE kills our
-	 * connection (reference A.2-2), and that must not make a node that
-	 * claimed early let go for the millisecond its reconnect takes. */
-	if (cfg->early_claim && promoted_by_leader(in, l)) {
-		verdict(out, VERDICT_HOLD, "local master, promoted by sentinel "
-		    "%s, elected leader for epoch %llu (early claim)", sa,
-		    (unsigned long long)l->failover_epoch);
-		return true;
-	}
+	 * connection, and that must not make a node that claimed early let
+	 * go for the millisecond its reconnect takes. */
+	if (cfg->early_claim && promoted_by_leader(in, l))
+		return early_claim(in, out, l, sa);
 	return false;
+}
+
+/* Rule 7: the majority names this node. Claiming asks the wire first. */
+static void
+decide_majority_claim(const struct decide_input *in, struct decision *out,
+    const char *note)
+{
+	size_t n = in->cfg->n_sentinels;
+	char mac[24];
+
+	if (in->holding || !in->wire.checkable || wire_free(in)) {
+		verdict(out, VERDICT_HOLD, "local master; %zu/%zu sentinels "
+		    "agree%s", out->agree, n, note);
+		return;
+	}
+	if (in->wire.state == WIRE_ANSWERED &&
+	    in->now >= in->wire.answered_since + DECIDE_PROBE_PATIENCE) {
+		verdict(out, VERDICT_HOLD, "local master; %zu/%zu sentinels "
+		    "agree; %s has answered for the VIP for %llu ms: claiming "
+		    "it anyway", out->agree, n,
+		    mac_fmt(in->wire.mac, mac, sizeof(mac)),
+		    (unsigned long long)(in->now - in->wire.answered_since));
+		return;
+	}
+	out->want_probe = true;
+	if (in->wire.state == WIRE_ANSWERED) {
+		recheck(out, in->wire.answered_since + DECIDE_PROBE_PATIENCE);
+		verdict(out, VERDICT_RELEASE, "local master; %zu/%zu sentinels "
+		    "agree, but %s still answers for the VIP", out->agree, n,
+		    mac_fmt(in->wire.mac, mac, sizeof(mac)));
+		return;
+	}
+	verdict(out, VERDICT_RELEASE, "local master; %zu/%zu sentinels agree; "
+	    "asking the wire whether another node still has the VIP",
+	    out->agree, n);
 }
 
 void
@@ -319,9 +488,8 @@ decide(const struct decide_input *in, struct decision *out)
 
 	/* From here on the local node is (or, within redis-down-after, was
 	 * just seen as) master. That alone proves nothing: a restarted old
-	 * master says role:master for ~10 s before Sentinel demotes it
-	 * (reference A.4). */
-	if (decide_failover(in, out))
+	 * master says role:master for ~10 s before Sentinel demotes it. */
+	if (decide_promoted_peer(in, out) || decide_failover(in, out))
 		return;
 	if (first_other >= 0)
 		hostport_fmt(&in->sentinels[first_other].master, other,
@@ -332,8 +500,7 @@ decide(const struct decide_input *in, struct decision *out)
 		return;
 	}
 	if (out->agree >= maj) {
-		verdict(out, VERDICT_HOLD, "local master; %zu/%zu sentinels "
-		    "agree%s", out->agree, n, note);
+		decide_majority_claim(in, out, note);
 		return;
 	}
 	if (out->reachable < maj) {

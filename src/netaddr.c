@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "netaddr.h"
 
@@ -40,12 +41,13 @@ parse_port(const char *s, uint16_t *port)
 int
 hostport_parse(const char *s, struct hostport *out)
 {
-	char host[INET6_ADDRSTRLEN];
+	char host[NETADDR_NAME_MAX];
 	const char *colon, *hstart;
 	size_t hlen;
+	bool bracket = s[0] == '[';
 
 	memset(out, 0, sizeof(*out));
-	if (s[0] == '[') {
+	if (bracket) {
 		const char *close = strchr(s, ']');
 
 		if (!close || close[1] != ':')
@@ -65,12 +67,61 @@ hostport_parse(const char *s, struct hostport *out)
 		return -EINVAL;
 	memcpy(host, hstart, hlen);
 	host[hlen] = '\0';
-	if (netaddr_parse(host, &out->addr) < 0)
-		return -EINVAL;
-	/* Brackets are for IPv6 only, and IPv6 needs them. */
-	if ((s[0] == '[') != (out->addr.family == AF_INET6))
-		return -EINVAL;
+	if (netaddr_parse(host, &out->addr) == 0) {
+		/* Brackets are for IPv6 only, and IPv6 needs them. */
+		if (bracket != (out->addr.family == AF_INET6))
+			return -EINVAL;
+	} else {
+		if (bracket || !netaddr_name_valid(host, hlen))
+			return -EINVAL;
+		memcpy(out->name, host, hlen + 1);
+	}
 	return parse_port(colon + 1, &out->port);
+}
+
+static bool
+label_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+bool
+netaddr_name_valid(const char *s, size_t len)
+{
+	size_t label = 0;
+	bool alpha = false;
+
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len > NETADDR_NAME_MAX - 1)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			if (label == 0 || label > 63 || s[i - 1] == '-' ||
+			    s[i - label] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!label_char(s[i]))
+			return false;
+		alpha = alpha || s[i] < '0' || s[i] > '9';
+		label++;
+	}
+	return alpha;
+}
+
+bool
+netaddr_name_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && la > 0 && strncasecmp(a, b, la) == 0;
 }
 
 int
@@ -116,7 +167,11 @@ netaddr_equal(const struct netaddr *a, const struct netaddr *b)
 bool
 hostport_equal(const struct hostport *a, const struct hostport *b)
 {
-	return a->port == b->port && netaddr_equal(&a->addr, &b->addr);
+	if (a->port != b->port)
+		return false;
+	if (a->name[0] || b->name[0])
+		return netaddr_name_equal(a->name, b->name);
+	return netaddr_equal(&a->addr, &b->addr);
 }
 
 const char *
@@ -132,6 +187,10 @@ hostport_fmt(const struct hostport *hp, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN];
 
+	if (hp->name[0]) {
+		snprintf(buf, len, "%s:%u", hp->name, hp->port);
+		return buf;
+	}
 	if (hp->addr.family == 0) {
 		snprintf(buf, len, "-");
 		return buf;

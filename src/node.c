@@ -1,9 +1,8 @@
-/* node: the local data node's role (see node.h). */
+/* node: one watched data node, shared by its users (see node.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
-
-#include <hiredis/hiredis.h>
 
 #include "log.h"
 #include "node.h"
@@ -11,14 +10,33 @@
 #include "rconn.h"
 
 struct node {
-	struct loop *loop;
-	const struct vip_config *cfg;
-	void (*changed)(void *arg);
-	void *arg;
+	struct watch_env *w;
+	struct hostport addr;
+	char *user, *password;		/* copies; the password wiped on free */
 	struct rconn conn;
 	struct loop_timer poll;		/* next ROLE */
+	struct loop_timer reaper;	/* frees a node nobody watches */
 	struct node_state st;
+	struct node_user *users;
+	unsigned int interval;		/* the shortest a user asks for */
+	bool want_repl;
+	bool inflight;			/* a poll is outstanding */
+	unsigned int error_repeats;	/* the same error reply again */
+	struct node *next;
 };
+
+static void
+node_notify(struct node *n)
+{
+	struct node_user *u, *next;
+
+	/* A callback may detach its own user (never free the node: that
+	 * waits for the reaper). */
+	for (u = n->users; u; u = next) {
+		next = u->next;
+		u->changed(u->arg);
+	}
+}
 
 static void
 node_set(struct node *n, bool reachable, enum node_role role,
@@ -32,6 +50,7 @@ node_set(struct node *n, bool reachable, enum node_role role,
 	if (reachable) {
 		n->st.role = role;
 		n->st.last_seen = time(NULL);
+		n->st.error[0] = '\0';
 	} else if (n->st.reachable || since < n->st.unreachable_since) {
 		n->st.unreachable_since = since;
 	}
@@ -40,53 +59,106 @@ node_set(struct node *n, bool reachable, enum node_role role,
 		log_debug("%s: %s%s", n->conn.label,
 		    reachable ? "role " : "unreachable",
 		    reachable ? node_role_name(role) : "");
-		n->changed(n->arg);
+		node_notify(n);
+	}
+}
+
+/* An error reply: the node is there but gives no role. The same error
+ * again is news only to the debug log. */
+static void
+node_error(struct node *n, const char *what, const redisReply *reply)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "%s answered: %.*s", what,
+	    (int)(reply->len < 120 ? reply->len : 120), reply->str);
+	if (strcmp(msg, n->st.error) != 0) {
+		log_warn("%s: %s", n->conn.label, msg);
+		snprintf(n->st.error, sizeof(n->st.error), "%s", msg);
+		n->error_repeats = 0;
+	} else {
+		log_debug("%s: %s (again, %u times)", n->conn.label, msg,
+		    ++n->error_repeats);
 	}
 }
 
 static void
-node_role_cb(redisAsyncContext *ac, void *r, void *privdata)
+node_schedule(struct node *n)
 {
-	struct node *n = privdata;
-	redisReply *reply = r;
+	loop_timer_arm(n->w->loop, &n->poll, n->interval);
+}
+
+static void
+node_repl_cb(void *arg, const redisReply *reply, uintptr_t tag)
+{
+	struct node *n = arg;
+	struct repl_info ri;
+
+	(void)tag;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		node_error(n, "INFO replication", reply);
+		n->st.have_repl = false;
+	} else if (reply->type != REDIS_REPLY_STRING ||
+	    proto_parse_info_repl(reply->str, reply->len, &ri) < 0) {
+		rconn_drop(&n->conn, "malformed INFO replication reply");
+		return;
+	} else {
+		bool changed = !n->st.have_repl ||
+		    strcmp(ri.replid, n->st.repl.replid) != 0 ||
+		    strcmp(ri.replid2, n->st.repl.replid2) != 0 ||
+		    ri.n_replicas != n->st.repl.n_replicas;
+
+		n->st.repl = ri;
+		n->st.have_repl = true;
+		if (changed)
+			node_notify(n);
+	}
+}
+
+static void
+node_role_cb(void *arg, const redisReply *reply, uintptr_t tag)
+{
+	struct node *n = arg;
 	struct role_info ri;
 
-	if (!reply || !rconn_current(&n->conn, ac))
-		return;		/* freed or superseded */
-	rconn_answered(&n->conn);
+	(void)tag;
+	n->inflight = false;
 	if (reply->type == REDIS_REPLY_ERROR) {
-		/* LOADING, NOAUTH, ...: the node is there but gives no role. */
-		log_warn("%s: ROLE answered: %.*s", n->conn.label,
-		    (int)(reply->len < 160 ? reply->len : 160), reply->str);
+		node_error(n, "ROLE", reply);
 		node_set(n, false, n->st.role, loop_now(), false);
 	} else if (proto_parse_role(reply, &ri) < 0) {
 		rconn_drop(&n->conn, "malformed ROLE reply");
 		return;
 	} else {
 		rconn_ok(&n->conn);
+		n->error_repeats = 0;
 		node_set(n, true, ri.role, 0, false);
 	}
-	loop_timer_arm(n->loop, &n->poll, n->cfg->role_check_interval);
+	node_schedule(n);
 }
 
 static void
-node_send_role(void *arg)
+node_send(void *arg)
 {
 	struct node *n = arg;
 
-	if (!rconn_up(&n->conn) || n->conn.waiting_since)
+	if (!rconn_up(&n->conn) || n->inflight)
 		return;
-	if (redisAsyncCommand(n->conn.ac, node_role_cb, n, "ROLE") != REDIS_OK) {
+	if (rconn_command(&n->conn, node_role_cb, 0, "ROLE") < 0) {
 		rconn_drop(&n->conn, "cannot queue ROLE");
 		return;
 	}
-	rconn_expect(&n->conn);
+	n->inflight = true;
+	/* In the same round trip: the ids of its replication history and
+	 * the replicas it lists (rule 3 of decide.h). */
+	if (n->want_repl)
+		rconn_command(&n->conn, node_repl_cb, 0, "INFO replication");
 }
 
 static void
 node_up(void *arg)
 {
-	node_send_role(arg);
+	node_send(arg);
 }
 
 static void
@@ -94,33 +166,53 @@ node_down(void *arg, uint64_t since, const char *why)
 {
 	struct node *n = arg;
 
-	(void)why;
-	loop_timer_cancel(n->loop, &n->poll);
+	n->inflight = false;
+	loop_timer_cancel(n->w->loop, &n->poll);
+	snprintf(n->st.error, sizeof(n->st.error), "%s", why);
+	n->st.have_repl = false;
 	node_set(n, false, n->st.role, since, n->conn.refused);
 }
 
-struct node *
-node_new(struct loop *l, const struct vip_config *cfg,
-    void (*changed)(void *arg), void *arg)
+/* The shortest interval and timeout any user asks for. */
+static void
+node_recompute(struct node *n)
 {
-	struct node *n = calloc(1, sizeof(*n));
-	char label[96], a[NETADDR_STRLEN];
+	unsigned int iv = 0, to = 0;
+	bool repl = false;
 
-	if (!n)
-		return NULL;
-	n->loop = l;
-	n->cfg = cfg;
-	n->changed = changed;
-	n->arg = arg;
-	n->st.unreachable_since = loop_now();
-	snprintf(label, sizeof(label), "vip %s: local node %s", cfg->name,
-	    hostport_fmt(&cfg->redis, a, sizeof(a)));
-	rconn_init(&n->conn, l, &cfg->redis, cfg->command_timeout, label,
-	    node_up, node_down, n);
-	rconn_set_auth(&n->conn, cfg->redis_user, cfg->redis_password);
-	loop_timer_init(&n->poll, node_send_role, n);
-	rconn_start(&n->conn);
-	return n;
+	for (struct node_user *u = n->users; u; u = u->next) {
+		if (!iv || u->interval < iv)
+			iv = u->interval;
+		if (!to || u->timeout < to)
+			to = u->timeout;
+		repl = repl || u->want_repl;
+	}
+	if (!iv)
+		return;
+	if (iv < n->interval && n->poll.armed)
+		loop_timer_arm(n->w->loop, &n->poll, iv);
+	n->interval = iv;
+	rconn_set_timeout(&n->conn, to);
+	if (repl && !n->want_repl) {
+		n->want_repl = true;
+		node_send(n);	/* now, not at the next interval */
+	}
+	n->want_repl = repl;
+}
+
+static void
+node_reap(void *arg)
+{
+	struct node *n = arg;
+	struct node **pp;
+
+	if (n->users)
+		return;
+	for (pp = &n->w->nodes; *pp && *pp != n; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = n->next;
+	node_free(n);
 }
 
 void
@@ -128,29 +220,118 @@ node_free(struct node *n)
 {
 	if (!n)
 		return;
-	loop_timer_cancel(n->loop, &n->poll);
+	loop_timer_cancel(n->w->loop, &n->poll);
+	loop_timer_cancel(n->w->loop, &n->reaper);
 	rconn_close(&n->conn);
+	free(n->user);
+	if (n->password) {
+		memset(n->password, 0, strlen(n->password));
+		free(n->password);
+	}
 	free(n);
+}
+
+static struct node *
+node_new(struct watch_env *w, const struct hostport *addr, const char *user,
+    const char *password)
+{
+	struct node *n = calloc(1, sizeof(*n));
+	char label[300], a[NETADDR_STRLEN];
+
+	if (!n)
+		return NULL;
+	n->w = w;
+	n->addr = *addr;
+	if ((user && !(n->user = strdup(user))) ||
+	    (password && !(n->password = strdup(password)))) {
+		node_free(n);
+		return NULL;
+	}
+	n->st.unreachable_since = loop_now();
+	snprintf(label, sizeof(label), "redis %s",
+	    hostport_fmt(addr, a, sizeof(a)));
+	rconn_init(&n->conn, w->loop, addr, 500, label, node_up, node_down, n);
+	rconn_set_auth(&n->conn, n->user, n->password);
+	rconn_set_resolver(&n->conn, w->resolver);
+	loop_timer_init(&n->poll, node_send, n);
+	loop_timer_init(&n->reaper, node_reap, n);
+	n->next = w->nodes;
+	w->nodes = n;
+	rconn_start(&n->conn);
+	return n;
+}
+
+struct node *
+node_attach(struct watch_env *w, const struct hostport *addr,
+    const char *user, const char *password, struct node_user *u)
+{
+	struct node *n;
+
+	for (n = w->nodes; n; n = n->next)
+		if (hostport_equal(&n->addr, addr) &&
+		    watch_str_equal(n->user, user) &&
+		    watch_str_equal(n->password, password))
+			break;
+	if (!n && !(n = node_new(w, addr, user, password)))
+		return NULL;
+	loop_timer_cancel(w->loop, &n->reaper);
+	u->node = n;
+	u->next = n->users;
+	n->users = u;
+	node_recompute(n);
+	return n;
+}
+
+void
+node_detach(struct node_user *u)
+{
+	struct node *n = u->node;
+	struct node_user **pp;
+
+	if (!n)
+		return;
+	for (pp = &n->users; *pp && *pp != u; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = u->next;
+	u->node = NULL;
+	u->next = NULL;
+	if (n->users)
+		node_recompute(n);
+	else
+		loop_timer_arm(n->w->loop, &n->reaper, 0);
+}
+
+void
+node_user_changed(struct node_user *u)
+{
+	if (u->node)
+		node_recompute(u->node);
 }
 
 void
 node_poke(struct node *n)
 {
 	if (rconn_up(&n->conn))
-		node_send_role(n);
-	else if (!n->conn.ac)
+		node_send(n);
+	else
 		rconn_start(&n->conn);
-}
-
-void
-node_rebind(struct node *n, const struct vip_config *cfg)
-{
-	n->cfg = cfg;
-	rconn_set_auth(&n->conn, cfg->redis_user, cfg->redis_password);
 }
 
 const struct node_state *
 node_state(const struct node *n)
 {
 	return &n->st;
+}
+
+const struct rconn *
+node_conn(const struct node *n)
+{
+	return &n->conn;
+}
+
+struct node *
+node_next(const struct node *n)
+{
+	return n->next;
 }

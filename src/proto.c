@@ -67,20 +67,24 @@ parse_u64_n(const char *s, size_t len, uint64_t *out)
 	return 0;
 }
 
-/* IP literal or not: a hostname (announce-hostnames, reference A.1/A.6)
- * leaves family 0, which is not an error for the callers. */
-static void
-parse_ip_n(const char *s, size_t len, struct netaddr *out)
+/* An IP literal or, with Sentinel's announce-hostnames, a DNS name. */
+static int
+parse_host_n(const char *s, size_t len, struct hostport *out)
 {
-	char buf[INET6_ADDRSTRLEN];
+	char buf[NETADDR_NAME_MAX];
 
-	memset(out, 0, sizeof(*out));
+	memset(&out->addr, 0, sizeof(out->addr));
+	out->name[0] = '\0';
 	if (len == 0 || len >= sizeof(buf) || memchr(s, '\0', len))
-		return;
+		return -EINVAL;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	if (netaddr_parse(buf, out) < 0)
-		memset(out, 0, sizeof(*out));
+	if (netaddr_parse(buf, &out->addr) == 0)
+		return 0;
+	if (!netaddr_name_valid(buf, len))
+		return -EINVAL;
+	memcpy(out->name, buf, len + 1);
+	return 0;
 }
 
 /* Copy for logging: NUL-terminated, non-printables replaced. With
@@ -146,7 +150,8 @@ parse_role_replica(const redisReply *r, struct role_info *out)
 	h = reply_tok(host);
 	s = reply_tok(state);
 	out->role = NODE_ROLE_REPLICA;
-	parse_ip_n(h.p, h.len, &out->master.addr);
+	if (parse_host_n(h.p, h.len, &out->master) < 0)
+		return -EINVAL;
 	out->master.port = (uint16_t)port->integer;
 	copy_str(out->link_state, sizeof(out->link_state), s.p, s.len, true);
 	out->link_up = tok_eq(s, "connected");
@@ -209,12 +214,11 @@ proto_parse_master_addr(const redisReply *r, struct hostport *out,
 		return -EINVAL;
 	i = reply_tok(ip);
 	p = reply_tok(port);
-	if (i.len == 0 || memchr(i.p, '\0', i.len) ||
-	    parse_port_n(p.p, p.len, &out->port) < 0) {
-		out->port = 0;
+	if (parse_port_n(p.p, p.len, &out->port) < 0 ||
+	    parse_host_n(i.p, i.len, out) < 0) {
+		memset(out, 0, sizeof(*out));
 		return -EINVAL;
 	}
-	parse_ip_n(i.p, i.len, &out->addr);
 	*has_master = 1;
 	return 0;
 }
@@ -222,32 +226,104 @@ proto_parse_master_addr(const redisReply *r, struct hostport *out,
 /* ---- INFO replication -------------------------------------------------- */
 
 static int
-info_field(struct tok key, struct tok val, struct role_info *out,
+parse_replid(struct tok val, char *out)
+{
+	if (val.len != REPLID_LEN)
+		return -EINVAL;
+	for (size_t i = 0; i < val.len; i++) {
+		char c = val.p[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -EINVAL;
+	}
+	memcpy(out, val.p, val.len);
+	out[val.len] = '\0';
+	return 0;
+}
+
+/* "ip=192.0.2.12,port=6379,state=online,offset=1,lag=0" (slaveN); other
+ * key=value pairs, in any order, are ignored. */
+static int
+parse_replica(struct tok val, struct repl_info *out)
+{
+	struct hostport hp;
+	bool ip = false, port = false;
+	size_t pos = 0;
+
+	memset(&hp, 0, sizeof(hp));
+	while (pos < val.len) {
+		const char *f = val.p + pos, *comma, *eq;
+		size_t n = val.len - pos;
+
+		comma = memchr(f, ',', n);
+		if (comma)
+			n = (size_t)(comma - f);
+		pos += n + 1;
+		eq = memchr(f, '=', n);
+		if (!eq)
+			continue;
+		if ((size_t)(eq - f) == 2 && memcmp(f, "ip", 2) == 0) {
+			if (parse_host_n(eq + 1, n - 3, &hp) < 0)
+				return -EINVAL;
+			ip = true;
+		} else if ((size_t)(eq - f) == 4 && memcmp(f, "port", 4) == 0) {
+			if (parse_port_n(eq + 1, n - 5, &hp.port) < 0)
+				return -EINVAL;
+			port = true;
+		}
+	}
+	if (!ip || !port)
+		return -EINVAL;
+	if (out->n_replicas < REPL_MAX_REPLICAS)
+		out->replicas[out->n_replicas++] = hp;
+	return 0;
+}
+
+static bool
+is_replica_key(struct tok key)
+{
+	if (key.len < 6 || memcmp(key.p, "slave", 5) != 0)
+		return false;
+	for (size_t i = 5; i < key.len; i++)
+		if (key.p[i] < '0' || key.p[i] > '9')
+			return false;
+	return true;
+}
+
+static int
+info_field(struct tok key, struct tok val, struct repl_info *out,
     bool *have_role)
 {
+	struct role_info *ri = &out->role;
+
 	if (tok_eq(key, "role")) {
 		if (tok_eq(val, "master"))
-			out->role = NODE_ROLE_MASTER;
+			ri->role = NODE_ROLE_MASTER;
 		else if (tok_eq(val, "slave") || tok_eq(val, "replica"))
-			out->role = NODE_ROLE_REPLICA;
+			ri->role = NODE_ROLE_REPLICA;
 		else
 			return -EINVAL;
 		*have_role = true;
 	} else if (tok_eq(key, "master_host")) {
-		parse_ip_n(val.p, val.len, &out->master.addr);
+		return parse_host_n(val.p, val.len, &ri->master);
 	} else if (tok_eq(key, "master_port")) {
-		if (parse_port_n(val.p, val.len, &out->master.port) < 0)
-			return -EINVAL;
+		return parse_port_n(val.p, val.len, &ri->master.port);
 	} else if (tok_eq(key, "master_link_status")) {
-		copy_str(out->link_state, sizeof(out->link_state), val.p,
+		copy_str(ri->link_state, sizeof(ri->link_state), val.p,
 		    val.len, true);
-		out->link_up = tok_eq(val, "up");
+		ri->link_up = tok_eq(val, "up");
+	} else if (tok_eq(key, "master_replid")) {
+		return parse_replid(val, out->replid);
+	} else if (tok_eq(key, "master_replid2")) {
+		return parse_replid(val, out->replid2);
+	} else if (is_replica_key(key)) {
+		return parse_replica(val, out);
 	}
 	return 0;
 }
 
 int
-proto_parse_info_role(const char *buf, size_t len, struct role_info *out)
+proto_parse_info_repl(const char *buf, size_t len, struct repl_info *out)
 {
 	bool have_role = false;
 	size_t pos = 0;
@@ -283,13 +359,129 @@ proto_parse_info_role(const char *buf, size_t len, struct role_info *out)
 	}
 	if (!have_role)
 		goto bad;
-	if (out->role != NODE_ROLE_REPLICA) {
-		memset(&out->master, 0, sizeof(out->master));
-		memset(out->link_state, 0, sizeof(out->link_state));
-		out->link_up = false;
+	if (out->role.role != NODE_ROLE_REPLICA) {
+		memset(&out->role.master, 0, sizeof(out->role.master));
+		memset(out->role.link_state, 0, sizeof(out->role.link_state));
+		out->role.link_up = false;
+	} else {
+		out->n_replicas = 0;
 	}
 	return 0;
 bad:
+	memset(out, 0, sizeof(*out));
+	return -EINVAL;
+}
+
+/* ---- SENTINEL MASTER ---------------------------------------------------- */
+
+static int
+param_u64(const redisReply *v, uint64_t *out)
+{
+	struct tok t;
+
+	if (!reply_is_str(v))
+		return -EINVAL;
+	t = reply_tok(v);
+	return parse_u64_n(t.p, t.len, out);
+}
+
+int
+proto_parse_master_params(const redisReply *r, struct sentinel_params *out)
+{
+	uint64_t q;
+
+	memset(out, 0, sizeof(*out));
+	if (!r || (r->type != REDIS_REPLY_ARRAY
+#ifdef REDIS_REPLY_MAP
+	    && r->type != REDIS_REPLY_MAP
+#endif
+	    ) || r->elements % 2 || (r->elements && !r->element))
+		return -EINVAL;
+	for (size_t i = 0; i < r->elements; i += 2) {
+		const redisReply *k = r->element[i], *v = r->element[i + 1];
+		struct tok key;
+
+		if (!reply_is_str(k))
+			return -EINVAL;
+		key = reply_tok(k);
+		if (tok_eq(key, "down-after-milliseconds")) {
+			if (param_u64(v, &out->down_after) < 0)
+				goto bad;
+		} else if (tok_eq(key, "failover-timeout")) {
+			if (param_u64(v, &out->failover_timeout) < 0)
+				goto bad;
+		} else if (tok_eq(key, "quorum")) {
+			if (param_u64(v, &q) < 0 || q > 1000)
+				goto bad;
+			out->quorum = (unsigned int)q;
+		}
+	}
+	return 0;
+bad:
+	memset(out, 0, sizeof(*out));
+	return -EINVAL;
+}
+
+/* ---- pub/sub --------------------------------------------------------------- */
+
+static bool
+reply_is_bulk(const redisReply *r)
+{
+	return r && (r->type == REDIS_REPLY_STRING ||
+	    r->type == REDIS_REPLY_STATUS) && (r->str != NULL || r->len == 0);
+}
+
+int
+proto_parse_pubsub(const redisReply *r, struct pubsub_msg *out)
+{
+	const redisReply *const *e;
+	struct tok kind;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (!r || (r->type != REDIS_REPLY_ARRAY
+#ifdef REDIS_REPLY_PUSH
+	    && r->type != REDIS_REPLY_PUSH
+#endif
+	    ) || r->elements < 2 || r->elements > 4 || !r->element)
+		return -EINVAL;
+	e = (const redisReply *const *)r->element;
+	n = r->elements;
+	for (size_t i = 0; i < n; i++)
+		if (!e[i])
+			return -EINVAL;
+	if (!reply_is_bulk(e[0]) || !reply_is_bulk(e[1]))
+		return -EINVAL;
+	kind = reply_tok(e[0]);
+	out->channel = e[1]->str ? e[1]->str : "";
+	out->channel_len = e[1]->len;
+	if (n == 2 && tok_eq(kind, "pong")) {
+		out->kind = PUBSUB_PONG;
+		out->payload = out->channel;
+		out->payload_len = out->channel_len;
+		return 0;
+	}
+	if (n == 3 && e[2]->type == REDIS_REPLY_INTEGER &&
+	    (tok_eq(kind, "subscribe") || tok_eq(kind, "unsubscribe"))) {
+		out->kind = tok_eq(kind, "subscribe") ? PUBSUB_SUBSCRIBE :
+		    PUBSUB_UNSUBSCRIBE;
+		return 0;
+	}
+	if (n == 3 && tok_eq(kind, "message") && reply_is_bulk(e[2])) {
+		out->kind = PUBSUB_MESSAGE;
+		out->payload = e[2]->str ? e[2]->str : "";
+		out->payload_len = e[2]->len;
+		return 0;
+	}
+	if (n == 4 && tok_eq(kind, "pmessage") && reply_is_bulk(e[2]) &&
+	    reply_is_bulk(e[3])) {
+		out->kind = PUBSUB_MESSAGE;
+		out->channel = e[2]->str ? e[2]->str : "";
+		out->channel_len = e[2]->len;
+		out->payload = e[3]->str ? e[3]->str : "";
+		out->payload_len = e[3]->len;
+		return 0;
+	}
 	memset(out, 0, sizeof(*out));
 	return -EINVAL;
 }
@@ -342,8 +534,8 @@ parse_instance(const struct tok *t, int n, struct sentinel_event *out)
 		return -EINVAL;
 	copy_str(out->instance_type, sizeof(out->instance_type), t[0].p,
 	    t[0].len, false);
-	parse_ip_n(t[2].p, t[2].len, &out->instance.addr);
-	if (parse_port_n(t[3].p, t[3].len, &out->instance.port) < 0)
+	if (parse_host_n(t[2].p, t[2].len, &out->instance) < 0 ||
+	    parse_port_n(t[3].p, t[3].len, &out->instance.port) < 0)
 		return -EINVAL;
 	master = tok_eq(t[0], "master");
 	if (master) {
@@ -358,8 +550,8 @@ parse_instance(const struct tok *t, int n, struct sentinel_event *out)
 	if (copy_str(out->master_name, sizeof(out->master_name), t[5].p,
 	    t[5].len, false) < 0)
 		return -EINVAL;
-	parse_ip_n(t[6].p, t[6].len, &out->master_addr.addr);
-	if (parse_port_n(t[7].p, t[7].len, &out->master_addr.port) < 0)
+	if (parse_host_n(t[6].p, t[6].len, &out->master_addr) < 0 ||
+	    parse_port_n(t[7].p, t[7].len, &out->master_addr.port) < 0)
 		return -EINVAL;
 	return 8;
 }
@@ -381,6 +573,7 @@ enum ev_fmt {
 	FMT_INSTANCE,		/* %@ and nothing else */
 	FMT_ODOWN,		/* %@ #quorum n/q */
 	FMT_ROLE_CHANGE,	/* %@ new reported role is <role> */
+	FMT_SET,		/* %@ <option> <value> */
 	FMT_SWITCH,		/* <name> <oip> <oport> <nip> <nport> */
 	FMT_EPOCH,		/* <epoch> */
 	FMT_VOTE,		/* <runid> <epoch> */
@@ -416,6 +609,7 @@ static const struct {
 	    FMT_INSTANCE },
 	{ "+failover-state-wait-promotion", SEV_WAIT_PROMOTION, FMT_INSTANCE },
 	{ "+vote-for-leader", SEV_VOTE_FOR_LEADER, FMT_VOTE },
+	{ "+set", SEV_SET, FMT_SET },
 };
 
 #define ABORT_PREFIX	"-failover-abort-"
@@ -426,9 +620,9 @@ parse_switch(const struct tok *t, int n, struct sentinel_event *out)
 	if (n != 5 || copy_str(out->master_name, sizeof(out->master_name),
 	    t[0].p, t[0].len, false) < 0)
 		return -EINVAL;
-	parse_ip_n(t[1].p, t[1].len, &out->old_master.addr);
-	parse_ip_n(t[3].p, t[3].len, &out->new_master.addr);
-	if (parse_port_n(t[2].p, t[2].len, &out->old_master.port) < 0 ||
+	if (parse_host_n(t[1].p, t[1].len, &out->old_master) < 0 ||
+	    parse_host_n(t[3].p, t[3].len, &out->new_master) < 0 ||
+	    parse_port_n(t[2].p, t[2].len, &out->old_master.port) < 0 ||
 	    parse_port_n(t[4].p, t[4].len, &out->new_master.port) < 0)
 		return -EINVAL;
 	return 0;
@@ -445,6 +639,10 @@ parse_suffix(enum ev_fmt fmt, const struct tok *t, int n,
 	case FMT_ODOWN:
 		return n == 2 && tok_eq(t[0], "#quorum") && is_quorum(t[1]) ?
 		    0 : -EINVAL;
+	case FMT_SET:
+		/* SENTINEL SET's option and value; the value may hold
+		 * spaces (a script path), the option may not. */
+		return n >= 2 ? 0 : -EINVAL;
 	case FMT_ROLE_CHANGE:
 		if (n != 5 || !tok_eq(t[0], "new") ||
 		    !tok_eq(t[1], "reported") || !tok_eq(t[2], "role") ||
@@ -568,6 +766,7 @@ sentinel_event_type_name(enum sentinel_event_type t)
 		[SEV_WAIT_PROMOTION] = "+failover-state-wait-promotion",
 		[SEV_FAILOVER_ABORT] = "-failover-abort",
 		[SEV_VOTE_FOR_LEADER] = "+vote-for-leader",
+		[SEV_SET] = "+set",
 	};
 
 	if ((unsigned)t >= sizeof(names) / sizeof(names[0]) || !names[t])

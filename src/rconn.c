@@ -1,17 +1,46 @@
-/* rconn: a managed hiredis async connection (see rconn.h). */
+/* rconn: a managed connection on a non-blocking redisContext (see rconn.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-#include <hiredis/hiredis.h>
+#include <hiredis/read.h>
 
 #include "log.h"
 #include "rconn.h"
-#include "redis_loop.h"
+#include "resolve.h"
+#include "tls.h"
 
 #define RECONNECT_MAX	1000	/* ms */
+#define RESOLVE_POLL	50	/* ms between looks at a pending lookup */
 
 static void rconn_connect(void *arg);
+
+const char *
+rconn_state_name(enum rconn_state s)
+{
+	switch (s) {
+	case RCONN_RESOLVING:
+		return "resolving";
+	case RCONN_CONNECTING:
+		return "connecting";
+	case RCONN_AUTHENTICATING:
+		return "authenticating";
+	case RCONN_UP:
+		return "up";
+	case RCONN_DOWN:
+		return "down";
+	case RCONN_IDLE:
+		break;
+	}
+	return "idle";
+}
 
 static unsigned int
 backoff(unsigned int failures)
@@ -23,27 +52,76 @@ backoff(unsigned int failures)
 	return 100u << (failures - 1);
 }
 
-/* Forget the context and tell the owner. `ac` is freed by us when
- * `free_it`, otherwise hiredis is already freeing it. */
-static void
-rconn_down(struct rconn *c, bool free_it, const char *why)
-{
-	redisAsyncContext *ac = c->ac;
-	uint64_t since = c->waiting_since ? c->waiting_since : loop_now();
+/* ---- deadlines ---------------------------------------------------------- */
 
-	c->ac = NULL;
-	c->connected = false;
-	c->waiting_since = 0;
-	loop_timer_cancel(c->loop, &c->watchdog);
-	if (ac) {
-		ac->data = NULL;	/* late callbacks find no owner */
-		if (free_it)
-			redisAsyncFree(ac);
+static uint64_t
+oldest_wait(const struct rconn *c)
+{
+	uint64_t t = c->expect_since;
+
+	if (c->req_count) {
+		uint64_t s = c->reqs[c->req_head].sent;
+
+		if (!t || s < t)
+			t = s;
 	}
+	return t;
+}
+
+static void
+rearm_watchdog(struct rconn *c)
+{
+	uint64_t t;
+
+	if (c->state == RCONN_CONNECTING)
+		return;		/* armed once when the connect began */
+	t = oldest_wait(c);
+	if (t)
+		loop_timer_arm_at(c->loop, &c->watchdog, t + c->timeout);
+	else
+		loop_timer_cancel(c->loop, &c->watchdog);
+}
+
+/* ---- tearing down ---------------------------------------------------------- */
+
+static void
+close_socket(struct rconn *c)
+{
+	loop_io_del(c->loop, &c->io);
+	if (c->ctx) {
+		redisFree(c->ctx);	/* closes the fd */
+		c->ctx = NULL;
+	} else if (c->fd >= 0) {
+		close(c->fd);
+	}
+	c->fd = -1;
+	c->req_count = 0;
+	c->req_head = 0;
+	c->expect_since = 0;
+	c->subscribed = false;
+	c->answered_once = false;
+	c->epoch++;
+	loop_timer_cancel(c->loop, &c->watchdog);
+}
+
+/* Forget the connection, tell the owner, schedule the reconnect. */
+static void
+rconn_down(struct rconn *c, const char *why)
+{
+	uint64_t since = oldest_wait(c);
+
+	if (!since)
+		since = loop_now();
+	/* A name with several addresses: the next attempt tries the next. */
+	if (c->state == RCONN_CONNECTING)
+		c->addr_next++;
+	close_socket(c);
+	c->state = RCONN_DOWN;
 	/* The first loss after a good exchange is news; the reconnect
 	 * attempts that follow it, once a second, are not. */
 	(c->failures == 0 ? log_info : log_debug)("%s: down: %s", c->label,
 	    why);
+	snprintf(c->last_error, sizeof(c->last_error), "%s", why);
 	loop_timer_arm(c->loop, &c->reconnect, backoff(c->failures));
 	c->failures++;
 	c->on_down(c->arg, since, why);
@@ -54,130 +132,443 @@ rconn_watchdog(void *arg)
 {
 	struct rconn *c = arg;
 
-	rconn_down(c, true, c->connected ? "no answer within command-timeout" :
-	    "connect timed out");
+	rconn_down(c, c->state == RCONN_CONNECTING ? "connect timed out" :
+	    "no answer within command-timeout");
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+static void
+update_events(struct rconn *c)
+{
+	uint32_t ev = EPOLLIN;
+	int r;
+
+	if (c->ctx && c->ctx->obuf && sdslen(c->ctx->obuf) > 0)
+		ev |= EPOLLOUT;
+	if (ev == c->io.events)
+		return;
+	r = loop_io_mod(c->loop, &c->io, ev);
+	if (r < 0)
+		log_warn("%s: epoll: %s", c->label, strerror(-r));
+}
+
+/* Write what can be written now; false when the connection went away. */
+static bool
+flush(struct rconn *c)
+{
+	int done = 0;
+
+	if (redisBufferWrite(c->ctx, &done) != REDIS_OK) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "write failed: %s", c->ctx->errstr);
+		rconn_down(c, why);
+		return false;
+	}
+	update_events(c);
+	return true;
+}
+
+static int
+push_request(struct rconn *c, rconn_reply_cb cb, uintptr_t tag)
+{
+	struct rconn_request *r;
+
+	if (c->req_count == c->req_cap) {
+		size_t cap = c->req_cap ? c->req_cap * 2 : 8;
+		struct rconn_request *n = malloc(cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		for (size_t i = 0; i < c->req_count; i++)
+			n[i] = c->reqs[(c->req_head + i) % c->req_cap];
+		free(c->reqs);
+		c->reqs = n;
+		c->req_cap = cap;
+		c->req_head = 0;
+	}
+	r = &c->reqs[(c->req_head + c->req_count) % c->req_cap];
+	r->cb = cb;
+	r->tag = tag;
+	r->sent = loop_now();
+	c->req_count++;
+	if (c->req_count == 1)
+		rearm_watchdog(c);
+	return 0;
+}
+
+/* The command is in the output buffer: track it and send it. */
+static int
+queued(struct rconn *c, rconn_reply_cb cb, uintptr_t tag)
+{
+	int r = push_request(c, cb, tag);
+
+	if (r < 0) {
+		rconn_drop(c, "out of memory");
+		return r;
+	}
+	/* Written when the socket says it can take it, i.e. in the next
+	 * loop turn: commands queued in one turn (a poll of many masters)
+	 * leave in one write. */
+	update_events(c);
+	return 0;
+}
+
+static int
+command_argv(struct rconn *c, rconn_reply_cb cb, uintptr_t tag, int argc,
+    const char **argv)
+{
+	if (!c->ctx || c->subscribed)
+		return -ENOTCONN;
+	if (redisAppendCommandArgv(c->ctx, argc, argv, NULL) != REDIS_OK)
+		return -ENOMEM;
+	return queued(c, cb, tag);
+}
+
+int
+rconn_command(struct rconn *c, rconn_reply_cb cb, uintptr_t tag,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (c->state != RCONN_UP || c->subscribed)
+		return -ENOTCONN;
+	va_start(ap, fmt);
+	r = redisvAppendCommand(c->ctx, fmt, ap);
+	va_end(ap);
+	if (r != REDIS_OK)
+		return -ENOMEM;
+	return queued(c, cb, tag);
+}
+
+int
+rconn_command_argv(struct rconn *c, rconn_reply_cb cb, uintptr_t tag,
+    int argc, const char **argv)
+{
+	if (c->state != RCONN_UP)
+		return -ENOTCONN;
+	return command_argv(c, cb, tag, argc, argv);
+}
+
+int
+rconn_subscribe(struct rconn *c, int argc, const char *const *channels)
+{
+	const char *argv[64];
+
+	if (c->state != RCONN_UP || c->req_count || !c->on_push)
+		return -ENOTCONN;
+	if (argc < 1 || argc >= (int)(sizeof(argv) / sizeof(argv[0])))
+		return -EINVAL;
+	argv[0] = "SUBSCRIBE";
+	memcpy(argv + 1, channels, (size_t)argc * sizeof(*argv));
+	if (redisAppendCommandArgv(c->ctx, argc + 1, argv, NULL) != REDIS_OK)
+		return -ENOMEM;
+	c->subscribed = true;
+	update_events(c);
+	return 0;
+}
+
+/* ---- reading -------------------------------------------------------------------- */
+
+static void
+rconn_up_now(struct rconn *c)
+{
+	c->state = RCONN_UP;
+	c->on_up(c->arg);
 }
 
 static void
-rconn_auth_cb(redisAsyncContext *ac, void *r, void *privdata)
+auth_cb(void *arg, const redisReply *reply, uintptr_t tag)
 {
-	struct rconn *c = privdata;
-	redisReply *reply = r;
-	char why[200];
+	struct rconn *c = (struct rconn *)tag;
+	char why[400];
 
-	if (!reply || !rconn_current(c, ac))
-		return;
-	rconn_answered(c);
+	(void)arg;
 	if (reply->type == REDIS_REPLY_ERROR) {
 		snprintf(why, sizeof(why), "authentication failed: %.*s",
 		    (int)(reply->len < 120 ? reply->len : 120), reply->str);
 		log_warn("%s: %s", c->label, why);
-		rconn_down(c, true, why);
+		rconn_down(c, why);
 		return;
 	}
 	log_debug("%s: authenticated", c->label);
-	c->on_up(c->arg);
+	rconn_up_now(c);
 }
 
-/* AUTH first; the owner hears "up" when it is accepted. */
+/* One reply: to the oldest request, or to on_push once subscribed. */
 static void
-rconn_auth(struct rconn *c)
+dispatch(struct rconn *c, const redisReply *reply)
+{
+	struct rconn_request r;
+
+	c->answered_once = true;
+	if (c->req_count) {
+		r = c->reqs[c->req_head];
+		c->req_head = (c->req_head + 1) % c->req_cap;
+		c->req_count--;
+		rearm_watchdog(c);
+		/* (AUTH's callback is ours, with the connection as tag.) */
+		r.cb(c->arg, reply, r.tag);
+		return;
+	}
+	if (c->subscribed) {
+		c->on_push(c->arg, reply);
+		return;
+	}
+	rconn_drop(c, "unexpected reply with no request pending");
+}
+
+/* Why the read failed, and whether it means "nothing listens". */
+static void
+read_failed(struct rconn *c, int err)
+{
+	char why[160];
+
+	if (c->ctx->err == REDIS_ERR_EOF) {
+		snprintf(why, sizeof(why), "%s", "server closed the connection");
+	} else {
+		snprintf(why, sizeof(why), "%s", c->ctx->errstr);
+		/* A reset before the first reply of a new connection: the
+		 * handshake reached a listening socket whose server was
+		 * dying (a crash right after a drop). That is a server gone,
+		 * not a blip to ride out. */
+		if (!c->answered_once && err == ECONNRESET)
+			c->refused = true;
+	}
+	rconn_down(c, why);
+}
+
+/* Read once and dispatch every complete reply. */
+static void
+on_readable(struct rconn *c)
+{
+	redisContext *ctx = c->ctx;
+	unsigned int epoch = c->epoch;
+	void *reply;
+
+	if (replycap_over(ctx->reader)) {
+		rconn_drop(c, REPLYCAP_TEXT);
+		return;
+	}
+	errno = 0;
+	if (redisBufferRead(ctx) != REDIS_OK) {
+		read_failed(c, errno);
+		return;
+	}
+	for (;;) {
+		if (redisGetReplyFromReader(ctx, &reply) != REDIS_OK) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "%s",
+			    replycap_exceeded(&c->cap) ? REPLYCAP_TEXT :
+			    ctx->errstr);
+			rconn_down(c, why);
+			return;
+		}
+		if (!reply)
+			break;
+		dispatch(c, reply);
+		freeReplyObject(reply);
+		if (c->epoch != epoch)
+			return;		/* closed or dropped by a callback */
+	}
+	/* TLS may have wanted this read before it could write. */
+	update_events(c);
+}
+
+/* ---- connecting ------------------------------------------------------------------- */
+
+static void
+start_session(struct rconn *c)
 {
 	const char *argv[3] = { "AUTH" };
 	int argc = 1;
 
+	if (!c->password) {
+		rconn_up_now(c);
+		return;
+	}
+	c->state = RCONN_AUTHENTICATING;
 	if (c->user)
 		argv[argc++] = c->user;
 	argv[argc++] = c->password;
-	if (redisAsyncCommandArgv(c->ac, rconn_auth_cb, c, argc, argv,
-	    NULL) != REDIS_OK) {
-		rconn_down(c, true, "cannot queue AUTH");
-		return;
-	}
-	rconn_expect(c);
+	if (command_argv(c, auth_cb, (uintptr_t)c, argc, argv) < 0 &&
+	    c->state == RCONN_AUTHENTICATING)
+		rconn_drop(c, "cannot queue AUTH");
 }
 
 static void
-rconn_on_connect(const redisAsyncContext *cac, int status)
+keepalive(int fd)
 {
-	struct rconn *c = cac->data;
-	char why[160];
+	int on = 1, idle = 15, intvl = 5, cnt = 3;
 
-	if (!c || cac != c->ac)
-		return;
-	if (status != REDIS_OK) {
-		/* hiredis frees the context after a failed connect; ac->err is
-		 * not set yet inside this callback (reference B.3-1). */
-		snprintf(why, sizeof(why), "connect failed: %s", cac->c.errstr);
-		/* hiredis 0.14 keeps only strerror()'s text, not errno. */
-		c->refused = strcmp(cac->c.errstr, strerror(ECONNREFUSED)) == 0;
-		rconn_down(c, false, why);
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
+/* The TCP connect finished (writable, or an error/hangup). */
+static void
+connect_done(struct rconn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	char why[400];
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err) {
+		c->refused = err == ECONNREFUSED || err == ECONNRESET;
+		snprintf(why, sizeof(why), "connect failed: %s", strerror(err));
+		rconn_down(c, why);
 		return;
 	}
-	c->connected = true;
+	c->ctx = redisConnectFd(c->fd);
+	if (!c->ctx || c->ctx->err) {
+		rconn_down(c, "out of memory");
+		return;
+	}
+	/* redisConnectFd() assumes a blocking socket; ours is not. */
+	c->ctx->flags &= ~REDIS_BLOCK;
+	replycap_attach(&c->cap, c->ctx->reader);
+	keepalive(c->fd);
 	c->refused = false;
 	loop_timer_cancel(c->loop, &c->watchdog);
-	redisEnableKeepAlive((redisContext *)&cac->c);
+	if (c->tls && tls_start(c->tls, c->ctx, why, sizeof(why)) < 0) {
+		rconn_down(c, why);
+		return;
+	}
+	c->state = RCONN_AUTHENTICATING;	/* not RCONN_CONNECTING: */
+	update_events(c);			/* the watchdog follows requests */
 	log_debug("%s: connected", c->label);
-	if (c->password)
-		rconn_auth(c);
-	else
-		c->on_up(c->arg);
+	start_session(c);
 }
 
 static void
-rconn_on_disconnect(const redisAsyncContext *cac, int status)
+rconn_on_io(void *arg, uint32_t events)
 {
-	struct rconn *c = cac->data;
-	char why[160];
+	struct rconn *c = arg;
+	unsigned int epoch = c->epoch;
 
-	(void)status;
-	if (!c || cac != c->ac)
+	if (c->state == RCONN_CONNECTING) {
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			connect_done(c);
 		return;
-	/* hiredis frees the context when this returns (reference B.3-4). */
-	snprintf(why, sizeof(why), "%s", cac->errstr ? cac->errstr :
-	    "connection closed");
-	rconn_down(c, false, why);
+	}
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+		on_readable(c);
+		if (c->epoch != epoch)
+			return;
+	}
+	if ((events & EPOLLOUT) && c->ctx)
+		flush(c);
+}
+
+/* The address to connect to, or false (and the connection down or
+ * waiting for the resolver). */
+static bool
+pick_address(struct rconn *c)
+{
+	const struct resolve_result *res;
+	char why[400];
+
+	if (c->target.addr.family) {
+		c->addr = c->target.addr;
+		return true;
+	}
+	if (!c->resolver) {
+		rconn_down(c, "host names need the resolver");
+		return false;
+	}
+	res = resolver_get(c->resolver, c->target.name);
+	if (res->state == RESOLVE_PENDING) {
+		c->state = RCONN_RESOLVING;
+		loop_timer_arm(c->loop, &c->reconnect, RESOLVE_POLL);
+		return false;
+	}
+	if (res->n == 0) {
+		snprintf(why, sizeof(why), "cannot resolve %s: %s",
+		    c->target.name, res->error);
+		rconn_down(c, why);
+		return false;
+	}
+	/* A failed refresh keeps the last good answer: a DNS outage must
+	 * not cut a peer whose address has not changed. */
+	c->addr = res->addrs[c->addr_next % res->n];
+	return true;
 }
 
 static void
 rconn_connect(void *arg)
 {
 	struct rconn *c = arg;
-	redisAsyncContext *ac;
-	char why[160];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char why[400];
+	int r;
 
-	if (c->ac)
+	if (c->fd >= 0 || !pick_address(c))
 		return;
-	ac = redisAsyncConnect(c->ip, c->port);
-	if (!ac || ac->err || redis_loop_attach(c->loop, ac) < 0) {
-		snprintf(why, sizeof(why), "connect failed: %s",
-		    ac && ac->err ? ac->errstr : "out of memory");
-		if (ac)
-			redisAsyncFree(ac);
-		rconn_down(c, false, why);
+	memset(&ss, 0, sizeof(ss));
+	if (c->addr.family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(c->target.port);
+		sin->sin_addr = c->addr.u.v4;
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(c->target.port);
+		sin6->sin6_addr = c->addr.u.v6;
+		sl = sizeof(*sin6);
+	}
+	c->fd = socket(c->addr.family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, IPPROTO_TCP);
+	if (c->fd < 0) {
+		snprintf(why, sizeof(why), "socket: %s", strerror(errno));
+		rconn_down(c, why);
 		return;
 	}
-	ac->data = c;
-	c->ac = ac;
-	c->connected = false;
-	/* The adapter is attached first: setting the connect callback arms
-	 * the write watch that detects the connection (reference B.3-2). */
-	redisAsyncSetConnectCallback(ac, rconn_on_connect);
-	redisAsyncSetDisconnectCallback(ac, rconn_on_disconnect);
+	r = 1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &r, sizeof(r));
+	c->state = RCONN_CONNECTING;
+	c->refused = false;
+	if (connect(c->fd, (struct sockaddr *)&ss, sl) < 0 &&
+	    errno != EINPROGRESS) {
+		c->refused = errno == ECONNREFUSED;
+		snprintf(why, sizeof(why), "connect failed: %s",
+		    strerror(errno));
+		rconn_down(c, why);
+		return;
+	}
+	memset(&c->io, 0, sizeof(c->io));
+	r = loop_io_add(c->loop, &c->io, c->fd, EPOLLOUT, rconn_on_io, c);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "epoll: %s", strerror(-r));
+		rconn_down(c, why);
+		return;
+	}
 	loop_timer_arm(c->loop, &c->watchdog, c->timeout);
 }
 
+/* ---- the owner's side ------------------------------------------------------------ */
+
 void
-rconn_init(struct rconn *c, struct loop *l, const struct hostport *hp,
+rconn_init(struct rconn *c, struct loop *l, const struct hostport *target,
     unsigned int timeout, const char *label, void (*on_up)(void *),
     void (*on_down)(void *, uint64_t, const char *), void *arg)
 {
 	memset(c, 0, sizeof(*c));
 	c->loop = l;
+	c->fd = -1;
 	snprintf(c->label, sizeof(c->label), "%s", label);
-	netaddr_fmt(&hp->addr, c->ip, sizeof(c->ip));
-	c->port = hp->port;
+	c->target = *target;
 	c->timeout = timeout;
 	c->on_up = on_up;
 	c->on_down = on_down;
@@ -194,49 +585,70 @@ rconn_set_auth(struct rconn *c, const char *user, const char *password)
 }
 
 void
+rconn_set_resolver(struct rconn *c, struct resolver *r)
+{
+	c->resolver = r;
+}
+
+void
+rconn_set_tls(struct rconn *c, struct tls_ctx *tls)
+{
+	c->tls = tls;
+}
+
+void
+rconn_set_timeout(struct rconn *c, unsigned int timeout)
+{
+	if (c->timeout == timeout)
+		return;
+	c->timeout = timeout;
+	rearm_watchdog(c);
+}
+
+void
 rconn_start(struct rconn *c)
 {
 	/* From the loop, not from here: a connect that fails at once reports
 	 * down, and the owner may still be under construction. */
-	if (!c->ac)
+	if (c->fd < 0 && c->state != RCONN_RESOLVING) {
+		if (c->target.name[0] && c->resolver)
+			resolver_refresh(c->resolver, c->target.name);
 		loop_timer_arm(c->loop, &c->reconnect, 0);
+	}
 }
 
 void
 rconn_close(struct rconn *c)
 {
-	redisAsyncContext *ac = c->ac;
-
-	loop_timer_cancel(c->loop, &c->watchdog);
+	close_socket(c);
 	loop_timer_cancel(c->loop, &c->reconnect);
-	c->ac = NULL;
-	if (ac) {
-		ac->data = NULL;
-		redisAsyncFree(ac);
-	}
+	c->state = RCONN_IDLE;
+	free(c->reqs);
+	c->reqs = NULL;
+	c->req_cap = 0;
 }
 
 void
 rconn_drop(struct rconn *c, const char *why)
 {
-	if (c->ac)
-		rconn_down(c, true, why);
+	if (c->fd >= 0)
+		rconn_down(c, why);
 }
 
 void
 rconn_expect(struct rconn *c)
 {
-	if (c->waiting_since)
+	if (c->expect_since)
 		return;		/* the oldest outstanding request counts */
-	c->waiting_since = loop_now();
-	loop_timer_arm(c->loop, &c->watchdog, c->timeout);
+	c->expect_since = loop_now();
+	rearm_watchdog(c);
 }
 
 void
 rconn_answered(struct rconn *c)
 {
-	c->waiting_since = 0;
-	loop_timer_cancel(c->loop, &c->watchdog);
+	c->expect_since = 0;
+	rearm_watchdog(c);
 }
 
 void

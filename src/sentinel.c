@@ -1,18 +1,21 @@
-/* sentinel: one Sentinel's view of one master (see sentinel.h). */
+/* sentinel: one Sentinel, every master asked about (see sentinel.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <hiredis/hiredis.h>
-
 #include "log.h"
 #include "rconn.h"
 #include "sentinel.h"
 
-/* The events that can mean the master changed or is about to (reference
- * A.1); everything else Sentinel publishes is noise for us. */
+/* SENTINEL MASTER once per this many polls (besides connect and +set):
+ * a down-after-milliseconds changed by SENTINEL SET on a Sentinel whose
+ * event we missed is caught within a minute at the default poll. */
+#define PARAMS_EVERY	30
+
+/* The events that can mean the master changed or is about to, or that
+ * its timing changed; everything else Sentinel publishes is noise for us. */
 static const char *const channels[] = {
 	"+switch-master", "+config-update-from", "+promoted-slave",
 	"+convert-to-slave", "+failover-end", "+failover-end-for-timeout",
@@ -22,156 +25,264 @@ static const char *const channels[] = {
 	"+failover-state-send-slaveof-noone",
 	"+failover-state-wait-promotion", "+failover-state-reconf-slaves",
 	"-failover-abort-not-elected", "-failover-abort-no-good-slave",
-	"-failover-abort-slave-timeout",
+	"-failover-abort-slave-timeout", "+set",
 };
 #define N_CHANNELS (sizeof(channels) / sizeof(channels[0]))
 
-struct sentinel_link {
-	struct loop *loop;
-	const struct vip_config *cfg;
-	const struct hostport *addr;
-	void (*changed)(void *arg);
-	void (*hint)(void *arg, const struct sentinel_event *ev);
-	void *arg;
-	char hb_channel[48];
+/* One master name on this Sentinel. Kept until the Sentinel itself is
+ * freed (a reply in flight names it), skipped while it has no users. */
+struct sentinel_master {
+	char *name;
+	struct sentinel_view view;
+	struct sentinel_params params;
+	bool answered;
+	bool inflight;			/* get-master-addr-by-name outstanding */
+	bool params_due;
+	int64_t last_seen;
+	uint64_t events;
+	char error[160];
+	unsigned int error_repeats;
+	struct sentinel_user *users;
+	struct sentinel_master *next;
+};
 
+struct sentinel {
+	struct watch_env *w;
+	struct hostport addr;
+	char *user, *password;
+	char hb_channel[48];
 	struct rconn cmd;
 	struct rconn sub;
 	struct loop_timer poll;
 	struct loop_timer heartbeat;
-
-	struct sentinel_view view;
+	struct loop_timer reaper;
+	unsigned int interval;		/* the shortest poll any user asks */
+	unsigned int polls;
 	uint64_t epoch;			/* newest +new-epoch seen */
-	bool answered;
-	int64_t last_seen;
-	uint64_t events;
+	struct sentinel_master *masters;
+	struct sentinel *next;
 };
 
+/* ---- masters ------------------------------------------------------------ */
+
 static void
-sentinel_set(struct sentinel_link *s, const struct sentinel_view *v)
+master_notify(struct sentinel_master *m)
 {
-	bool changed = !s->answered || v->reachable != s->view.reachable ||
-	    v->has_master != s->view.has_master ||
-	    (v->has_master && !hostport_equal(&v->master, &s->view.master));
+	struct sentinel_user *u, *next;
+
+	for (u = m->users; u; u = next) {
+		next = u->next;
+		u->changed(u->arg);
+	}
+}
+
+static struct sentinel_master *
+master_find(struct sentinel *s, const char *name)
+{
+	for (struct sentinel_master *m = s->masters; m; m = m->next)
+		if (strcmp(m->name, name) == 0)
+			return m;
+	return NULL;
+}
+
+/* The poll's part of the view changed (failover fields come from events). */
+static void
+master_set(struct sentinel *s, struct sentinel_master *m, bool reachable,
+    bool has_master, const struct hostport *master, uint64_t since)
+{
+	struct sentinel_view *v = &m->view;
+	bool changed = !m->answered || reachable != v->reachable ||
+	    has_master != v->has_master ||
+	    (has_master && !hostport_equal(master, &v->master));
 	char a[NETADDR_STRLEN];
 
-	s->answered = true;
-	if (!v->reachable && !s->view.reachable) {
+	m->answered = true;
+	if (!reachable && !v->reachable) {
 		/* Still down: it has been unreachable since the earliest
 		 * moment anyone noticed, which the hold-down counts from. */
-		if (v->unreachable_since < s->view.unreachable_since)
-			s->view.unreachable_since = v->unreachable_since;
+		if (since < v->unreachable_since)
+			v->unreachable_since = since;
 	} else {
-		/* Only the poll's fields: the failover ones come from events. */
-		s->view.reachable = v->reachable;
-		s->view.has_master = v->has_master;
-		s->view.master = v->master;
-		s->view.unreachable_since = v->unreachable_since;
+		v->reachable = reachable;
+		v->has_master = has_master;
+		if (has_master)
+			v->master = *master;
+		else
+			memset(&v->master, 0, sizeof(v->master));
+		v->unreachable_since = since;
 	}
 	if (changed) {
-		log_debug("%s: %s", s->cmd.label, !v->reachable ? "unreachable" :
-		    v->has_master ? hostport_fmt(&v->master, a, sizeof(a)) :
-		    "knows no such master");
-		s->changed(s->arg);
+		log_debug("%s: %s: %s", s->cmd.label, m->name, !reachable ?
+		    "unreachable" : has_master ? hostport_fmt(master, a,
+		    sizeof(a)) : "knows no such master");
+		master_notify(m);
 	}
 }
 
+/* An error reply about one master; repeated ones are not news. */
 static void
-poll_cb(redisAsyncContext *ac, void *r, void *privdata)
+master_error(struct sentinel *s, struct sentinel_master *m, const char *what,
+    const redisReply *reply)
 {
-	struct sentinel_link *s = privdata;
-	redisReply *reply = r;
-	struct sentinel_view v = { .reachable = true };
-	int has_master = 0;
+	char msg[160];
 
-	if (!reply || !rconn_current(&s->cmd, ac))
-		return;
-	rconn_answered(&s->cmd);
+	snprintf(msg, sizeof(msg), "%s %s answered: %.*s", what, m->name,
+	    (int)(reply->len < 100 ? reply->len : 100), reply->str);
+	if (strcmp(msg, m->error) != 0) {
+		log_warn("%s: %s", s->cmd.label, msg);
+		snprintf(m->error, sizeof(m->error), "%s", msg);
+		m->error_repeats = 0;
+	} else {
+		log_debug("%s: %s (again, %u times)", s->cmd.label, msg,
+		    ++m->error_repeats);
+	}
+}
+
+/* ---- polls ---------------------------------------------------------------- */
+
+static void
+addr_cb(void *arg, const redisReply *reply, uintptr_t tag)
+{
+	struct sentinel *s = arg;
+	struct sentinel_master *m = (struct sentinel_master *)tag;
+	struct hostport hp;
+	int has = 0;
+
+	m->inflight = false;
 	if (reply->type == REDIS_REPLY_ERROR) {
-		log_warn("%s: get-master-addr-by-name answered: %.*s",
-		    s->cmd.label, (int)(reply->len < 160 ? reply->len : 160),
-		    reply->str);
-		v.reachable = false;
-		v.unreachable_since = loop_now();
-	} else if (proto_parse_master_addr(reply, &v.master, &has_master) < 0) {
+		master_error(s, m, "get-master-addr-by-name", reply);
+		master_set(s, m, false, false, NULL, loop_now());
+		return;
+	}
+	if (proto_parse_master_addr(reply, &hp, &has) < 0) {
 		rconn_drop(&s->cmd, "malformed get-master-addr-by-name reply");
 		return;
-	} else {
-		rconn_ok(&s->cmd);
-		v.has_master = has_master != 0;
-		s->last_seen = time(NULL);
 	}
-	sentinel_set(s, &v);
-	loop_timer_arm(s->loop, &s->poll, s->cfg->sentinel_poll_interval);
+	rconn_ok(&s->cmd);
+	m->error[0] = '\0';
+	m->last_seen = time(NULL);
+	master_set(s, m, true, has != 0, &hp, 0);
 }
 
 static void
-poll_send(void *arg)
+params_cb(void *arg, const redisReply *reply, uintptr_t tag)
 {
-	struct sentinel_link *s = arg;
+	struct sentinel *s = arg;
+	struct sentinel_master *m = (struct sentinel_master *)tag;
+	struct sentinel_params p;
 
-	if (!rconn_up(&s->cmd) || s->cmd.waiting_since)
-		return;
-	if (redisAsyncCommand(s->cmd.ac, poll_cb, s,
-	    "SENTINEL get-master-addr-by-name %s", s->cfg->name) != REDIS_OK) {
-		rconn_drop(&s->cmd, "cannot queue SENTINEL command");
+	if (reply->type == REDIS_REPLY_ERROR) {
+		/* An unknown master ("No such master") or an ACL without
+		 * sentinel|master: the timing stays assumed, not fatal. */
+		master_error(s, m, "SENTINEL MASTER", reply);
 		return;
 	}
-	rconn_expect(&s->cmd);
+	if (proto_parse_master_params(reply, &p) < 0) {
+		rconn_drop(&s->cmd, "malformed SENTINEL MASTER reply");
+		return;
+	}
+	if (memcmp(&p, &m->params, sizeof(p)) != 0) {
+		log_debug("%s: %s: down-after-milliseconds %llu, "
+		    "failover-timeout %llu, quorum %u", s->cmd.label, m->name,
+		    (unsigned long long)p.down_after,
+		    (unsigned long long)p.failover_timeout, p.quorum);
+		m->params = p;
+		master_notify(m);
+	}
+}
+
+/* Ask about one master; false when the link went away. */
+static bool
+master_ask(struct sentinel *s, struct sentinel_master *m, bool params)
+{
+	if (!m->inflight) {
+		if (rconn_command(&s->cmd, addr_cb, (uintptr_t)m,
+		    "SENTINEL get-master-addr-by-name %s", m->name) < 0)
+			return false;
+		m->inflight = true;
+	}
+	if (params || m->params_due) {
+		if (rconn_command(&s->cmd, params_cb, (uintptr_t)m,
+		    "SENTINEL MASTER %s", m->name) < 0)
+			return false;
+		m->params_due = false;
+	}
+	return true;
+}
+
+static void
+poll_round(void *arg)
+{
+	struct sentinel *s = arg;
+	bool params = s->polls++ % PARAMS_EVERY == 0;
+
+	if (!rconn_up(&s->cmd))
+		return;
+	loop_timer_arm(s->w->loop, &s->poll, s->interval);
+	for (struct sentinel_master *m = s->masters; m; m = m->next)
+		if (m->users && !master_ask(s, m, params))
+			return;
+}
+
+static void
+cmd_up(void *arg)
+{
+	struct sentinel *s = arg;
+
+	s->polls = 0;		/* the first round asks for the timing too */
+	poll_round(s);
 }
 
 static void
 cmd_down(void *arg, uint64_t since, const char *why)
 {
-	struct sentinel_link *s = arg;
-	struct sentinel_view v = { .reachable = false,
-	    .unreachable_since = since };
+	struct sentinel *s = arg;
 
 	(void)why;
-	loop_timer_cancel(s->loop, &s->poll);
-	sentinel_set(s, &v);
+	loop_timer_cancel(s->w->loop, &s->poll);
+	for (struct sentinel_master *m = s->masters; m; m = m->next) {
+		m->inflight = false;
+		if (m->users)
+			master_set(s, m, false, false, NULL, since);
+	}
 }
 
+/* ---- events ----------------------------------------------------------------- */
+
 static void
-failover_clear(struct sentinel_link *s)
+failover_clear(struct sentinel_master *m)
 {
-	struct sentinel_view *v = &s->view;
+	struct sentinel_view *v = &m->view;
 
 	if (!v->failover)
 		return;
 	v->failover = v->promoting = false;
 	memset(&v->failover_from, 0, sizeof(v->failover_from));
 	memset(&v->promoting_to, 0, sizeof(v->promoting_to));
-	s->changed(s->arg);
+	master_notify(m);
 }
 
-/* Follow the failover this sentinel leads, from its own events (only the
- * leader publishes +elected-leader and the failover-state events for the
- * replica it promotes, reference A.1/A.2). A completed failover
- * (+failover-end, +switch-master) stays on record: the other sentinels may
- * still name the old master for a moment, and dropping the authorisation
- * then would release and re-claim the VIP. decide() lets it expire after
- * DECIDE_FAILOVER_MAX; an abort, a newer epoch or a lost subscriber link
- * ends it at once. */
+/* Follow the failover this sentinel leads, from its own events. A
+ * completed failover (+failover-end, +switch-master) stays on record: the
+ * other sentinels may still name the old master for a moment, and
+ * dropping the authorisation then would release and re-claim the VIP.
+ * decide() lets it expire after DECIDE_FAILOVER_MAX; an abort, a newer
+ * epoch or a lost subscriber link ends it at once. */
 static void
-failover_track(struct sentinel_link *s, const struct sentinel_event *ev)
+failover_track(struct sentinel *s, struct sentinel_master *m,
+    const struct sentinel_event *ev)
 {
-	struct sentinel_view *v = &s->view;
+	struct sentinel_view *v = &m->view;
 
 	switch (ev->type) {
-	case SEV_NEW_EPOCH:
-		if (ev->epoch > s->epoch)
-			s->epoch = ev->epoch;
-		if (v->failover && ev->epoch > v->failover_epoch)
-			failover_clear(s);	/* a newer failover began */
-		break;
 	case SEV_ELECTED_LEADER:
 		v->failover = true;
 		v->promoting = false;
 		v->failover_epoch = s->epoch;
 		v->failover_since = loop_now();
 		v->failover_from = ev->instance;
-		s->changed(s->arg);
+		memset(&v->promoting_to, 0, sizeof(v->promoting_to));
+		master_notify(m);
 		break;
 	case SEV_SELECTED_SLAVE:
 	case SEV_SEND_SLAVEOF_NOONE:
@@ -180,189 +291,390 @@ failover_track(struct sentinel_link *s, const struct sentinel_event *ev)
 			break;
 		v->promoting = true;
 		v->promoting_to = ev->instance;
-		s->changed(s->arg);
+		master_notify(m);
 		break;
 	case SEV_FAILOVER_ABORT:
-		failover_clear(s);
+		failover_clear(m);
+		break;
+	case SEV_SET:
+		m->params_due = true;
 		break;
 	default:
 		break;
 	}
 }
 
-/* Every message and subscribe confirmation on the subscriber link. */
 static void
-sub_cb(redisAsyncContext *ac, void *r, void *privdata)
+master_event(struct sentinel *s, struct sentinel_master *m,
+    const struct sentinel_event *ev)
 {
-	struct sentinel_link *s = privdata;
-	redisReply *reply = r;
-	struct sentinel_event ev;
-	redisReply **e;
+	struct sentinel_user *u, *next;
 
-	if (!reply || !rconn_current(&s->sub, ac))
+	m->events++;
+	failover_track(s, m, ev);
+	for (u = m->users; u; u = next) {
+		next = u->next;
+		u->hint(u->arg, ev);
+	}
+}
+
+static void
+new_epoch(struct sentinel *s, const struct sentinel_event *ev)
+{
+	if (ev->epoch > s->epoch)
+		s->epoch = ev->epoch;
+	for (struct sentinel_master *m = s->masters; m; m = m->next)
+		if (m->view.failover && ev->epoch > m->view.failover_epoch)
+			failover_clear(m);	/* a newer failover began */
+}
+
+static void
+sub_event(struct sentinel *s, const struct pubsub_msg *msg)
+{
+	struct sentinel_event ev;
+	struct sentinel_master *m;
+
+	if (proto_parse_event(msg->channel, msg->channel_len, msg->payload,
+	    msg->payload_len, &ev) < 0) {
+		log_warn("%s: malformed event %.*s: %.*s", s->sub.label,
+		    (int)(msg->channel_len < 64 ? msg->channel_len : 64),
+		    msg->channel, (int)(msg->payload_len < 200 ?
+		    msg->payload_len : 200), msg->payload);
 		return;
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
+	}
+	log_debug("%s: event %s %.*s", s->sub.label, ev.name,
+	    (int)(msg->payload_len < 300 ? msg->payload_len : 300),
+	    msg->payload);
+	if (ev.type == SEV_NEW_EPOCH)
+		new_epoch(s, &ev);
+	if (ev.master_name[0]) {
+		m = master_find(s, ev.master_name);
+		if (m && m->users)
+			master_event(s, m, &ev);
 		return;
-	e = reply->element;
-	if (e[0]->type != REDIS_REPLY_STRING || e[1]->type != REDIS_REPLY_STRING)
+	}
+	/* +new-epoch, +tilt ...: about every master here. */
+	for (m = s->masters; m; m = m->next)
+		if (m->users)
+			master_event(s, m, &ev);
+}
+
+/* Everything the subscriber link receives: its shape is checked before
+ * anything reads it, and anything but pub/sub traffic ends the link. */
+static void
+sub_push(void *arg, const redisReply *reply)
+{
+	struct sentinel *s = arg;
+	struct pubsub_msg msg;
+
+	if (proto_parse_pubsub(reply, &msg) < 0) {
+		rconn_drop(&s->sub, "malformed message on the subscriber link");
 		return;
-	if (strcmp(e[0]->str, "subscribe") == 0) {
-		if (strcmp(e[1]->str, s->hb_channel) == 0) {
+	}
+	switch (msg.kind) {
+	case PUBSUB_SUBSCRIBE:
+		if (msg.channel_len == strlen(s->hb_channel) &&
+		    memcmp(msg.channel, s->hb_channel, msg.channel_len) == 0) {
 			rconn_answered(&s->sub);
 			rconn_ok(&s->sub);
 		}
-		return;
+		break;
+	case PUBSUB_MESSAGE:
+		sub_event(s, &msg);
+		break;
+	case PUBSUB_UNSUBSCRIBE:
+	case PUBSUB_PONG:
+		break;
 	}
-	if (strcmp(e[0]->str, "message") != 0 || e[2]->type != REDIS_REPLY_STRING)
-		return;
-	if (proto_parse_event(e[1]->str, e[1]->len, e[2]->str, e[2]->len,
-	    &ev) < 0) {
-		log_warn("%s: malformed event %.*s: %.*s", s->sub.label,
-		    (int)e[1]->len, e[1]->str, (int)e[2]->len, e[2]->str);
-		return;
-	}
-	if (ev.master_name[0] && strcmp(ev.master_name, s->cfg->name) != 0)
-		return;		/* about another master on this sentinel */
-	s->events++;
-	log_debug("%s: event %.*s %.*s", s->sub.label, (int)e[1]->len,
-	    e[1]->str, (int)e[2]->len, e[2]->str);
-	failover_track(s, &ev);
-	s->hint(s->arg, &ev);
 }
 
 static void
 heartbeat_send(void *arg)
 {
-	struct sentinel_link *s = arg;
+	struct sentinel *s = arg;
+	const char *argv[2] = { "SUBSCRIBE", s->hb_channel };
 
 	if (!rconn_up(&s->sub))
 		return;
-	if (!s->sub.waiting_since) {
-		if (redisAsyncCommand(s->sub.ac, sub_cb, s, "SUBSCRIBE %s",
-		    s->hb_channel) != REDIS_OK) {
+	if (!s->sub.expect_since) {
+		/* Through the subscriber's own writer: it is in push mode. */
+		if (rconn_subscribe(&s->sub, 1, argv + 1) < 0) {
 			rconn_drop(&s->sub, "cannot queue SUBSCRIBE");
 			return;
 		}
 		rconn_expect(&s->sub);
 	}
-	loop_timer_arm(s->loop, &s->heartbeat, s->cfg->sentinel_poll_interval);
+	loop_timer_arm(s->w->loop, &s->heartbeat, s->interval);
 }
 
 static void
 sub_up(void *arg)
 {
-	struct sentinel_link *s = arg;
-	const char *argv[N_CHANNELS + 1];
+	struct sentinel *s = arg;
 
-	argv[0] = "SUBSCRIBE";
-	for (size_t i = 0; i < N_CHANNELS; i++)
-		argv[i + 1] = channels[i];
-	if (redisAsyncCommandArgv(s->sub.ac, sub_cb, s, (int)N_CHANNELS + 1,
-	    argv, NULL) != REDIS_OK) {
+	if (rconn_subscribe(&s->sub, (int)N_CHANNELS, channels) < 0) {
 		rconn_drop(&s->sub, "cannot queue SUBSCRIBE");
 		return;
 	}
 	heartbeat_send(s);
 	/* Events may have been missed while the link was down. */
-	poll_send(s);
+	poll_round(s);
 }
 
 static void
 sub_down(void *arg, uint64_t since, const char *why)
 {
-	struct sentinel_link *s = arg;
+	struct sentinel *s = arg;
 
 	(void)since;
 	(void)why;
-	loop_timer_cancel(s->loop, &s->heartbeat);
+	loop_timer_cancel(s->w->loop, &s->heartbeat);
 	/* Blind to an abort from now on: the failover no longer authorises. */
-	failover_clear(s);
+	for (struct sentinel_master *m = s->masters; m; m = m->next)
+		failover_clear(m);
 }
 
-struct sentinel_link *
-sentinel_new(struct loop *l, const struct vip_config *cfg, size_t idx,
-    void (*changed)(void *arg),
-    void (*hint)(void *arg, const struct sentinel_event *ev), void *arg)
+/* ---- users -------------------------------------------------------------------- */
+
+static void
+sentinel_recompute(struct sentinel *s)
 {
-	struct sentinel_link *s = calloc(1, sizeof(*s));
-	char label[96], a[NETADDR_STRLEN];
+	unsigned int iv = 0, to = 0;
+
+	for (struct sentinel_master *m = s->masters; m; m = m->next)
+		for (struct sentinel_user *u = m->users; u; u = u->next) {
+			if (!iv || u->poll_interval < iv)
+				iv = u->poll_interval;
+			if (!to || u->timeout < to)
+				to = u->timeout;
+		}
+	if (!iv)
+		return;
+	if (iv < s->interval && s->poll.armed)
+		loop_timer_arm(s->w->loop, &s->poll, iv);
+	s->interval = iv;
+	rconn_set_timeout(&s->cmd, to);
+	rconn_set_timeout(&s->sub, to);
+}
+
+static bool
+sentinel_unused(const struct sentinel *s)
+{
+	for (const struct sentinel_master *m = s->masters; m; m = m->next)
+		if (m->users)
+			return false;
+	return true;
+}
+
+static void
+sentinel_reap(void *arg)
+{
+	struct sentinel *s = arg;
+	struct sentinel **pp;
+
+	if (!sentinel_unused(s))
+		return;
+	for (pp = &s->w->sentinels; *pp && *pp != s; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = s->next;
+	sentinel_free(s);
+}
+
+void
+sentinel_free(struct sentinel *s)
+{
+	if (!s)
+		return;
+	loop_timer_cancel(s->w->loop, &s->poll);
+	loop_timer_cancel(s->w->loop, &s->heartbeat);
+	loop_timer_cancel(s->w->loop, &s->reaper);
+	rconn_close(&s->cmd);
+	rconn_close(&s->sub);
+	while (s->masters) {
+		struct sentinel_master *m = s->masters;
+
+		s->masters = m->next;
+		free(m->name);
+		free(m);
+	}
+	free(s->user);
+	if (s->password) {
+		memset(s->password, 0, strlen(s->password));
+		free(s->password);
+	}
+	free(s);
+}
+
+static struct sentinel *
+sentinel_new(struct watch_env *w, const struct hostport *addr,
+    const char *user, const char *password)
+{
+	struct sentinel *s = calloc(1, sizeof(*s));
+	char label[300], a[NETADDR_STRLEN];
 
 	if (!s)
 		return NULL;
-	s->loop = l;
-	s->cfg = cfg;
-	s->addr = &cfg->sentinels[idx];
-	s->changed = changed;
-	s->hint = hint;
-	s->arg = arg;
-	s->view.unreachable_since = loop_now();
+	s->w = w;
+	s->addr = *addr;
+	if ((user && !(s->user = strdup(user))) ||
+	    (password && !(s->password = strdup(password)))) {
+		sentinel_free(s);
+		return NULL;
+	}
 	snprintf(s->hb_channel, sizeof(s->hb_channel), "__vipd__:hb:%ld",
 	    (long)getpid());
-	hostport_fmt(s->addr, a, sizeof(a));
-	snprintf(label, sizeof(label), "vip %s: sentinel %s", cfg->name, a);
-	rconn_init(&s->cmd, l, s->addr, cfg->command_timeout, label,
-	    poll_send, cmd_down, s);
-	rconn_set_auth(&s->cmd, cfg->sentinel_user, cfg->sentinel_password);
-	snprintf(label, sizeof(label), "vip %s: sentinel %s (events)",
-	    cfg->name, a);
-	rconn_init(&s->sub, l, s->addr, cfg->command_timeout, label,
-	    sub_up, sub_down, s);
-	rconn_set_auth(&s->sub, cfg->sentinel_user, cfg->sentinel_password);
-	loop_timer_init(&s->poll, poll_send, s);
+	hostport_fmt(addr, a, sizeof(a));
+	snprintf(label, sizeof(label), "sentinel %s", a);
+	rconn_init(&s->cmd, w->loop, addr, 500, label, cmd_up, cmd_down, s);
+	snprintf(label, sizeof(label), "sentinel %s (events)", a);
+	rconn_init(&s->sub, w->loop, addr, 500, label, sub_up, sub_down, s);
+	s->sub.on_push = sub_push;
+	rconn_set_auth(&s->cmd, s->user, s->password);
+	rconn_set_auth(&s->sub, s->user, s->password);
+	rconn_set_resolver(&s->cmd, w->resolver);
+	rconn_set_resolver(&s->sub, w->resolver);
+	loop_timer_init(&s->poll, poll_round, s);
 	loop_timer_init(&s->heartbeat, heartbeat_send, s);
+	loop_timer_init(&s->reaper, sentinel_reap, s);
+	s->next = w->sentinels;
+	w->sentinels = s;
 	rconn_start(&s->cmd);
 	rconn_start(&s->sub);
 	return s;
 }
 
-void
-sentinel_free(struct sentinel_link *s)
+struct sentinel *
+sentinel_attach(struct watch_env *w, const struct hostport *addr,
+    const char *user, const char *password, struct sentinel_user *u)
 {
+	struct sentinel *s;
+	struct sentinel_master *m;
+
+	for (s = w->sentinels; s; s = s->next)
+		if (hostport_equal(&s->addr, addr) &&
+		    watch_str_equal(s->user, user) &&
+		    watch_str_equal(s->password, password))
+			break;
+	if (!s && !(s = sentinel_new(w, addr, user, password)))
+		return NULL;
+	loop_timer_cancel(w->loop, &s->reaper);
+	m = master_find(s, u->master);
+	if (!m) {
+		m = calloc(1, sizeof(*m));
+		if (!m || !(m->name = strdup(u->master))) {
+			free(m);
+			if (sentinel_unused(s))
+				loop_timer_arm(w->loop, &s->reaper, 0);
+			return NULL;
+		}
+		m->view.unreachable_since = loop_now();
+		m->next = s->masters;
+		s->masters = m;
+	}
+	if (!m->users) {
+		/* (Re)joined: whatever it knew is stale. */
+		m->answered = false;
+		m->view.reachable = false;
+		m->view.unreachable_since = loop_now();
+	}
+	u->s = s;
+	u->m = m;
+	u->next = m->users;
+	m->users = u;
+	sentinel_recompute(s);
+	if (rconn_up(&s->cmd))
+		master_ask(s, m, true);
+	return s;
+}
+
+void
+sentinel_detach(struct sentinel_user *u)
+{
+	struct sentinel *s = u->s;
+	struct sentinel_user **pp;
+
 	if (!s)
 		return;
-	loop_timer_cancel(s->loop, &s->poll);
-	loop_timer_cancel(s->loop, &s->heartbeat);
-	rconn_close(&s->cmd);
-	rconn_close(&s->sub);
-	free(s);
+	for (pp = &u->m->users; *pp && *pp != u; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = u->next;
+	u->s = NULL;
+	u->m = NULL;
+	u->next = NULL;
+	if (sentinel_unused(s))
+		loop_timer_arm(s->w->loop, &s->reaper, 0);
+	else
+		sentinel_recompute(s);
 }
 
 void
-sentinel_poke(struct sentinel_link *s)
+sentinel_user_changed(struct sentinel_user *u)
 {
-	poll_send(s);
+	if (u->s)
+		sentinel_recompute(u->s);
 }
 
 void
-sentinel_rebind(struct sentinel_link *s, const struct vip_config *cfg,
-    size_t idx)
+sentinel_poke(struct sentinel_user *u)
 {
-	s->cfg = cfg;
-	s->addr = &cfg->sentinels[idx];
-	rconn_set_auth(&s->cmd, cfg->sentinel_user, cfg->sentinel_password);
-	rconn_set_auth(&s->sub, cfg->sentinel_user, cfg->sentinel_password);
+	if (u->s && rconn_up(&u->s->cmd))
+		master_ask(u->s, u->m, false);
 }
 
 const struct sentinel_view *
-sentinel_view(const struct sentinel_link *s)
+sentinel_user_view(const struct sentinel_user *u)
 {
-	return &s->view;
+	return &u->m->view;
+}
+
+const struct sentinel_params *
+sentinel_user_params(const struct sentinel_user *u)
+{
+	return &u->m->params;
 }
 
 bool
-sentinel_answered(const struct sentinel_link *s)
+sentinel_user_answered(const struct sentinel_user *u)
 {
-	return s->answered;
+	return u->m->answered;
 }
 
 int64_t
-sentinel_last_seen(const struct sentinel_link *s)
+sentinel_user_last_seen(const struct sentinel_user *u)
 {
-	return s->last_seen;
+	return u->m->last_seen;
 }
 
 uint64_t
-sentinel_events(const struct sentinel_link *s)
+sentinel_user_events(const struct sentinel_user *u)
 {
-	return s->events;
+	return u->m->events;
+}
+
+const char *
+sentinel_user_error(const struct sentinel_user *u)
+{
+	if (!rconn_up(&u->s->cmd))
+		return u->s->cmd.last_error;
+	return u->m->error;
+}
+
+const struct rconn *
+sentinel_cmd_conn(const struct sentinel *s)
+{
+	return &s->cmd;
+}
+
+const struct rconn *
+sentinel_sub_conn(const struct sentinel *s)
+{
+	return &s->sub;
+}
+
+struct sentinel *
+sentinel_next(const struct sentinel *s)
+{
+	return s->next;
 }

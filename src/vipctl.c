@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "metrics.h"
 
 enum {
 	EXIT_OK = 0,
@@ -354,24 +355,73 @@ show_state(const struct vip_status *st, int64_t now)
 	}
 }
 
+/* " (connecting: connect failed: Connection refused)" */
+static void
+show_conn(const struct conn_status *c)
+{
+	if (!c->state[0] || (strcmp(c->state, "up") == 0 && !c->error[0]))
+		return;
+	printf(" (%s%s%s)", c->state, c->error[0] ? ": " : "", c->error);
+}
+
 static void
 show_sentinel(const struct sentinel_status *ss, int64_t now)
 {
-	char addr[NETADDR_STRLEN], master[NETADDR_STRLEN];
+	char addr[NETADDR_STRLEN], master[NETADDR_STRLEN], a[INET6_ADDRSTRLEN];
 
 	label(4, hostport_fmt(&ss->addr, addr, sizeof(addr)));
 	if (!ss->reachable) {
-		printf("%sunreachable%s, last seen ", col.red, col.reset);
+		printf("%sunreachable%s", col.red, col.reset);
+		show_conn(&ss->conn);
+		printf(", last seen ");
 		print_ago(ss->last_seen, now);
 	} else if (ss->has_master) {
-		printf("reachable, names %s%s",
-		    hostport_fmt(&ss->master, master, sizeof(master)),
-		    ss->names_us ? " (this node)" : "");
+		printf("reachable, names %s",
+		    hostport_fmt(&ss->master, master, sizeof(master)));
+		if (ss->master.name[0]) {
+			printf(" (");
+			for (unsigned int i = 0; i < ss->n_resolved; i++)
+				printf("%s%s", i ? ", " : "", netaddr_fmt(
+				    &ss->resolved[i], a, sizeof(a)));
+			printf("%s)", ss->n_resolved ? "" : "does not resolve");
+		}
+		printf("%s", ss->names_us ? " (this node)" : "");
 	} else {
 		printf("reachable, names no master");
 	}
-	printf(", %" PRIu64 " event%s\n", ss->events,
-	    ss->events == 1 ? "" : "s");
+	printf(", %" PRIu64 " event%s", ss->events, ss->events == 1 ? "" : "s");
+	if (ss->down_after)
+		printf(", down-after %" PRIu64 " ms", ss->down_after);
+	printf("\n");
+}
+
+static void
+show_timing(const struct vip_status *st)
+{
+	const struct timing *t = &st->timing;
+	bool any_auto = false;
+
+	if (!t->role_check_interval)
+		return;		/* a vipd too old to say */
+	for (size_t i = 0; i < 5; i++)
+		any_auto = any_auto || t->source[i] != TIMING_CONFIGURED;
+	label(2, "timing");
+	printf("role-check %u, poll %u, timeout %u, redis-down-after %u, "
+	    "no-quorum-hold-down %u ms", t->role_check_interval,
+	    t->sentinel_poll_interval, t->command_timeout, t->redis_down_after,
+	    t->no_quorum_hold_down);
+	if (t->down_after)
+		printf(" (%sdown-after-milliseconds %" PRIu64 ", smallest of %u "
+		    "sentinel%s)", any_auto ? "auto from " : "for ", t->down_after,
+		    t->reporting, t->reporting == 1 ? "" : "s");
+	else if (any_auto)
+		printf(" (auto; no sentinel has reported down-after-"
+		    "milliseconds yet)");
+	printf("\n");
+	if (t->warning[0]) {
+		label(2, "warning");
+		printf("%s%s%s\n", col.red, t->warning, col.reset);
+	}
 }
 
 static void
@@ -401,9 +451,11 @@ show_vip(const struct vip_status *st, int64_t now)
 
 	printf("%s%svip%s: %s%s%s\n", col.bold, col.green, col.reset,
 	    col.green, st->name, col.reset);
-	label(2, "address");
-	printf("%s on %s (link ", prefix_fmt(&st->address, buf, sizeof(buf)),
-	    st->interface);
+	label(2, st->n_addresses > 1 ? "addresses" : "address");
+	for (unsigned int i = 0; i < st->n_addresses; i++)
+		printf("%s%s", i ? ", " : "", prefix_fmt(&st->addresses[i], buf,
+		    sizeof(buf)));
+	printf(" on %s (link ", st->interface);
 	if (st->link_present && st->link_up)
 		printf("up)\n");
 	else
@@ -412,13 +464,17 @@ show_vip(const struct vip_status *st, int64_t now)
 	label(2, "local node");
 	printf("%s, %s, ", hostport_fmt(&st->redis, buf, sizeof(buf)),
 	    node_role_name(st->role));
-	if (st->node_reachable)
+	if (st->node_reachable) {
 		printf("reachable, last seen ");
-	else
-		printf("%sunreachable%s, last seen ", col.red, col.reset);
+	} else {
+		printf("%sunreachable%s", col.red, col.reset);
+		show_conn(&st->node_conn);
+		printf(", last seen ");
+	}
 	print_ago(st->node_last_seen, now);
 	printf("\n");
 	show_sentinels(st, now);
+	show_timing(st);
 	label(2, "garp frames sent");
 	printf("%" PRIu64 "\n", st->garp_frames);
 	label(2, "transitions");
@@ -430,13 +486,20 @@ dump_vip(const struct vip_status *st)
 {
 	char addr[NETADDR_STRLEN];
 
-	/* The order is a contract (vipctl(8), dump): never reorder. */
-	printf("%s\t%s\t%s\t%s\t%" PRId64 "\t%s\t%d\t%u\t%u\t%u\t%" PRIu64
-	    "\t%" PRIu64 "\t%s\n", st->name,
-	    prefix_fmt(&st->address, addr, sizeof(addr)), st->interface,
+	/* The order is a contract (vipctl(8), dump): never reorder; new
+	 * fields go at the end. */
+	printf("%s\t", st->name);
+	for (unsigned int i = 0; i < st->n_addresses; i++)
+		printf("%s%s", i ? "," : "", prefix_fmt(&st->addresses[i], addr,
+		    sizeof(addr)));
+	printf("\t%s\t%s\t%" PRId64 "\t%s\t%d\t%u\t%u\t%u\t%" PRIu64
+	    "\t%" PRIu64 "\t%s\t%s\t%s\t%" PRIu64 "\n", st->interface,
 	    state_word(st), st->since, node_role_name(st->role),
 	    st->node_reachable, st->agree, st->reachable, st->n_sentinels,
-	    st->garp_frames, st->transitions, st->reason);
+	    st->garp_frames, st->transitions, st->reason,
+	    st->node_conn.state[0] ? st->node_conn.state : "-",
+	    st->node_conn.error[0] ? st->node_conn.error : "-",
+	    st->timing.down_after);
 }
 
 /* --- JSON ------------------------------------------------------------- */
@@ -476,16 +539,53 @@ json_sentinel(const struct sentinel_status *ss, bool comma)
 	json_kv(in, "address", hostport_fmt(&ss->addr, addr, sizeof(addr)),
 	    true);
 	printf("%s\"reachable\": %s,\n", in, ss->reachable ? "true" : "false");
+	json_kv(in, "connection", ss->conn.state, true);
+	json_kv(in, "error", ss->conn.error, true);
 	if (ss->has_master)
 		json_kv(in, "master", hostport_fmt(&ss->master, master,
 		    sizeof(master)), true);
 	else
 		printf("%s\"master\": null,\n", in);
+	printf("%s\"master_resolved\": [", in);
+	for (unsigned int i = 0; i < ss->n_resolved; i++) {
+		char a[INET6_ADDRSTRLEN];
+
+		printf("%s", i ? ", " : "");
+		json_str(netaddr_fmt(&ss->resolved[i], a, sizeof(a)));
+	}
+	printf("],\n");
+	printf("%s\"down_after_ms\": %" PRIu64 ",\n", in, ss->down_after);
 	printf("%s\"names_this_node\": %s,\n", in,
 	    ss->names_us ? "true" : "false");
 	printf("%s\"last_seen\": %" PRId64 ",\n", in, ss->last_seen);
 	printf("%s\"events\": %" PRIu64 "\n", in, ss->events);
 	printf("\t\t\t}%s\n", comma ? "," : "");
+}
+
+static void
+json_timing(const struct timing *t, const char *in)
+{
+	static const char *const knobs[5] = {
+		"role_check_interval", "sentinel_poll_interval",
+		"command_timeout", "redis_down_after", "no_quorum_hold_down",
+	};
+	const unsigned int v[5] = {
+		t->role_check_interval, t->sentinel_poll_interval,
+		t->command_timeout, t->redis_down_after, t->no_quorum_hold_down,
+	};
+
+	printf("%s\"timing\": {\n", in);
+	for (size_t i = 0; i < 5; i++)
+		printf("%s\t\"%s_ms\": %u,\n%s\t\"%s_source\": \"%s\",\n", in,
+		    knobs[i], v[i], in, knobs[i],
+		    t->source[i] == TIMING_CONFIGURED ? "configured" :
+		    t->source[i] == TIMING_AUTO ? "auto" : "default");
+	printf("%s\t\"sentinel_down_after_ms\": %" PRIu64 ",\n", in,
+	    t->down_after);
+	printf("%s\t\"sentinels_reporting\": %u,\n", in, t->reporting);
+	printf("%s\t\"warning\": ", in);
+	json_str(t->warning);
+	printf("\n%s},\n", in);
 }
 
 static void
@@ -496,8 +596,14 @@ json_vip(const struct vip_status *st, bool comma)
 
 	printf("\t{\n");
 	json_kv(in, "name", st->name, true);
-	json_kv(in, "address", prefix_fmt(&st->address, buf, sizeof(buf)),
+	json_kv(in, "address", prefix_fmt(&st->addresses[0], buf, sizeof(buf)),
 	    true);
+	printf("%s\"addresses\": [", in);
+	for (unsigned int i = 0; i < st->n_addresses; i++) {
+		printf("%s", i ? ", " : "");
+		json_str(prefix_fmt(&st->addresses[i], buf, sizeof(buf)));
+	}
+	printf("],\n");
 	json_kv(in, "interface", st->interface, true);
 	json_kv(in, "link", link_word(st), true);
 	json_kv(in, "state", state_word(st), true);
@@ -511,6 +617,9 @@ json_vip(const struct vip_status *st, bool comma)
 	printf("%s\"node_reachable\": %s,\n", in,
 	    st->node_reachable ? "true" : "false");
 	printf("%s\"node_last_seen\": %" PRId64 ",\n", in, st->node_last_seen);
+	json_kv(in, "node_connection", st->node_conn.state, true);
+	json_kv(in, "node_error", st->node_conn.error, true);
+	json_timing(&st->timing, in);
 	printf("%s\"sentinels_configured\": %u,\n", in, st->n_sentinels);
 	printf("%s\"sentinels_reachable\": %u,\n", in, st->reachable);
 	printf("%s\"sentinels_agree\": %u,\n", in, st->agree);
@@ -560,7 +669,7 @@ run(const char *path, const char *name, enum format fmt)
 	if ((ex = fetch(path, &req, &r)) != EXIT_OK)
 		goto out;
 	if (fmt == FMT_METRICS) {
-		ctl_format_metrics(r.vips, r.n_vips, stdout);
+		metrics_format(r.vips, r.n_vips, stdout);
 		ex = check_stdout();
 		goto out;
 	}

@@ -58,9 +58,31 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:2: address '2001:db8::1/129': bad prefix length, expected /1 to /128" },
 	{ "multicast address", "vip \"m\" {\n\taddress = \"224.0.0.1\"\n}\n",
 	  "t.conf:2: address '224.0.0.1' is not a unicast address" },
-	{ "bad host:port", HEAD "\tsentinels = { \"sentinel1:26379\" }\n}\n",
-	  "t.conf:4: sentinel 'sentinel1:26379': expected IP[:port] like "
-	  "192.0.2.11:26379 or [2001:db8::11]:26379" },
+	{ "bad host:port", HEAD "\tsentinels = { \"[sentinel1]:26379\" }\n}\n",
+	  "t.conf:4: sentinel '[sentinel1]:26379': expected HOST[:PORT], HOST "
+	  "being an IP address, an IPv6 address in brackets or a DNS name, like "
+	  "192.0.2.11:26379, [2001:db8::11]:26379 or redis-1.example:26379" },
+	{ "name with a space", HEAD "\tsentinels = { \"s 1.test:26379\" }\n}\n",
+	  "t.conf:4: sentinel 's 1.test:26379': 's 1.test' is neither an IP "
+	  "address nor a valid DNS name" },
+	{ "name with an empty label", HEAD "\tredis = \"n1..test\"\n" S3 "}\n",
+	  "t.conf:4: redis 'n1..test': 'n1..test' is neither an IP address "
+	  "nor a valid DNS name" },
+	{ "name with a port out of range", HEAD S3 "\tannounce = "
+	  "\"n1.test:65536\"\n}\n",
+	  "t.conf:5: announce 'n1.test:65536': bad port '65536', expected "
+	  "1..65535" },
+	{ "a label of 64 characters", HEAD "\tsentinels = { \"" "aaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test\" }\n"
+	  "}\n", "is neither an IP address nor a valid DNS name" },
+	{ "address listed twice", "vip \"m\" {\n\taddress = { \"192.0.2.100\", "
+	  "\"192.0.2.100/24\" }\n}\n",
+	  "t.conf:2: address '192.0.2.100/24' is listed twice" },
+	{ "an address of another vip in a list", MIN "vip \"n\" {\n\taddress = "
+	  "{ \"2001:db8::100\", \"192.0.2.100\" }\n\tinterface = \"eth1\"\n" S3
+	  "}\n", "t.conf:7: address 192.0.2.100 is already used by vip \"m\"" },
+	{ "auto where it means nothing", HEAD S3 "\tgarp-count = auto\n}\n",
+	  "t.conf:5: garp-count 'auto': expected a whole number" },
 	{ "bad port", HEAD "\tredis = \"127.0.0.1:0\"\n" S3 "}\n",
 	  "t.conf:4: redis '127.0.0.1:0': bad port '0', expected 1..65535" },
 	{ "port too big", HEAD "\tsentinels = { \"[2001:db8::1]:70000\" }\n}\n",
@@ -91,9 +113,10 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:5: garp-refresh 999 is out of range: expected 0 (off) or "
 	  "1000..3600000 ms" },
 	{ "knob not a number", HEAD S3 "\tcommand-timeout = 1s\n}\n",
-	  "t.conf:5: command-timeout '1s': expected a whole number of milliseconds" },
+	  "t.conf:5: command-timeout '1s': expected auto or a whole number of "
+	  "milliseconds" },
 	{ "negative knob", HEAD S3 "\tredis-down-after = -1\n}\n",
-	  "t.conf:5: redis-down-after '-1': expected a whole number" },
+	  "t.conf:5: redis-down-after '-1': expected auto or a whole number" },
 	{ "bad policy", HEAD S3 "\tno-quorum-policy = \"stay\"\n}\n",
 	  "t.conf:5: no-quorum-policy must be \"release\" or \"keep\", not \"stay\"" },
 	{ "announce is the VIP", HEAD S3 "\tannounce = \"192.0.2.100:6379\"\n}\n",
@@ -229,7 +252,7 @@ test_defaults(void **state)
 	assert_non_null(vc);
 	assert_null(config_find_vip(cfg, "other"));
 	assert_int_equal(vc->line, 1);
-	assert_string_equal(prefix_fmt(&vc->address, b, sizeof(b)), "192.0.2.100/32");
+	assert_string_equal(prefix_fmt(&vc->addresses[0], b, sizeof(b)), "192.0.2.100/32");
 	assert_string_equal(vc->interface, "eth0");
 	assert_string_equal(hostport_fmt(&vc->redis, b, sizeof(b)), "127.0.0.1:6379");
 	assert_false(vc->has_announce);
@@ -237,12 +260,14 @@ test_defaults(void **state)
 	assert_int_equal(config_majority(vc), 2);
 	assert_string_equal(hostport_fmt(&vc->sentinels[2], b, sizeof(b)),
 	    "192.0.2.13:26379");
-	assert_int_equal(vc->role_check_interval, 200);
-	assert_int_equal(vc->sentinel_poll_interval, 1000);
-	assert_int_equal(vc->command_timeout, 500);
-	assert_int_equal(vc->redis_down_after, 500);
+	assert_int_equal(vc->n_addresses, 1);
+	assert_int_equal(vc->role_check_interval, CONFIG_AUTO);
+	assert_int_equal(vc->sentinel_poll_interval, CONFIG_AUTO);
+	assert_int_equal(vc->command_timeout, CONFIG_AUTO);
+	assert_int_equal(vc->redis_down_after, CONFIG_AUTO);
 	assert_int_equal(vc->no_quorum_policy, NO_QUORUM_RELEASE);
-	assert_int_equal(vc->no_quorum_hold_down, 2000);
+	assert_int_equal(vc->no_quorum_hold_down, CONFIG_AUTO);
+	assert_true(vc->wire_probe);
 	assert_int_equal(vc->garp_count, 5);
 	assert_int_equal(vc->garp_interval, 200);
 	assert_int_equal(vc->garp_repeat_delay, 5000);
@@ -300,7 +325,7 @@ test_full(void **state)
 	assert_int_equal(cfg->n_vips, 2);
 	vc = config_find_vip(cfg, "cache");
 	assert_int_equal(vc->line, 3);
-	assert_string_equal(prefix_fmt(&vc->address, b, sizeof(b)), "192.0.2.100/24");
+	assert_string_equal(prefix_fmt(&vc->addresses[0], b, sizeof(b)), "192.0.2.100/24");
 	assert_true(vc->has_announce);
 	assert_string_equal(hostport_fmt(&vc->announce, b, sizeof(b)),
 	    "198.51.100.11:6380");
@@ -311,8 +336,8 @@ test_full(void **state)
 	assert_int_equal(vc->redis_down_after, 0);
 	vc = config_find_vip(cfg, "sessions");
 	assert_int_equal(vc->line, 21);
-	assert_int_equal(vc->address.addr.family, AF_INET6);
-	assert_int_equal(vc->address.len, 128);
+	assert_int_equal(vc->addresses[0].addr.family, AF_INET6);
+	assert_int_equal(vc->addresses[0].len, 128);
 	assert_int_equal(vc->n_sentinels, 3);
 	assert_string_equal(hostport_fmt(&vc->sentinels[0], b, sizeof(b)),
 	    "[2001:db8::11]:26379");
@@ -357,7 +382,7 @@ roundtrip(const char *text)
 		const struct vip_config *x = &a->vips[i], *y = &b->vips[i];
 
 		assert_string_equal(x->name, y->name);
-		assert_memory_equal(&x->address, &y->address, sizeof(x->address));
+		assert_memory_equal(x->addresses, y->addresses, sizeof(x->addresses));
 		assert_true(hostport_equal(&x->redis, &y->redis));
 		assert_int_equal(x->n_sentinels, y->n_sentinels);
 		for (size_t j = 0; j < x->n_sentinels; j++)
@@ -684,8 +709,8 @@ test_vip_equal(void **state)
 			fail_msg("equal after: %s", #change);		\
 	} while (0)
 	DIFFERS(b.name = "other");
-	DIFFERS(b.address.len = 25);
-	DIFFERS(b.address = cfg->vips[1].address);
+	DIFFERS(b.addresses[0].len = 25);
+	DIFFERS(b.addresses[0] = cfg->vips[1].addresses[0]);
 	DIFFERS(b.interface = "eth9");
 	DIFFERS(b.redis.port++);
 	DIFFERS(b.has_announce = false);

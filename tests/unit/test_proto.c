@@ -74,7 +74,11 @@ static const struct {
 	{ "slave of a hostname",
 	    R_ARR(R_STR("slave"), R_STR("redis-a.example"), R_INT(6379),
 		R_STR("handshake"), R_INT(0)),
-	    0, NODE_ROLE_REPLICA, "-", "handshake", false },
+	    0, NODE_ROLE_REPLICA, "redis-a.example:6379", "handshake", false },
+	{ "slave of something neither an address nor a name",
+	    R_ARR(R_STR("slave"), R_STR("redis a!"), R_INT(6379),
+		R_STR("handshake"), R_INT(0)),
+	    -EINVAL, 0, "-", "", false },
 	{ "long state truncated",
 	    R_ARR(R_STR("slave"), R_STR("192.0.2.1"), R_INT(6379),
 		R_STR("some-very-long-future-state"), R_INT(0)),
@@ -234,7 +238,13 @@ static const struct {
 	    "role:master\nmaster_host:192.0.2.1\nmaster_port:6379\n"
 	    "master_link_status:up\n", 0, NODE_ROLE_MASTER, "-", "", false },
 	{ "replica of a hostname", "role:slave\r\nmaster_host:redis.example"
-	    "\r\nmaster_port:6379\r\n", 0, NODE_ROLE_REPLICA, "-", "", false },
+	    "\r\nmaster_port:6379\r\n", 0, NODE_ROLE_REPLICA,
+	    "redis.example:6379", "", false },
+	{ "bad replication id", "role:master\r\nmaster_replid:xyz\r\n",
+	    -EINVAL, 0, "-", "", false },
+	{ "replica line without a port", "role:master\r\n"
+	    "slave0:ip=192.0.2.2,state=online\r\n", -EINVAL, 0, "-", "",
+	    false },
 	{ "junk lines tolerated", "\r\n\r\nnot a field\r\n:\r\nrole:master\r\n"
 	    "weird:\r\n", 0, NODE_ROLE_MASTER, "-", "", false },
 	{ "sentinel: empty string", "", -EINVAL, 0, "-", "", false },
@@ -260,13 +270,15 @@ test_info(void **state)
 	for (size_t i = 0; i < N(info_rows); i++) {
 		size_t len = strlen(info_rows[i].text);
 		char *copy = malloc(len ? len : 1);
+		struct repl_info info;
 		struct role_info ri;
 		int r;
 
 		/* Exactly sized, no NUL: ASan flags any over-read. */
 		memcpy(copy, info_rows[i].text, len);
-		r = proto_parse_info_role(copy, len, &ri);
+		r = proto_parse_info_repl(copy, len, &info);
 		free(copy);
+		ri = info.role;
 		if (r != info_rows[i].ret)
 			fail_msg("%s: returned %d", info_rows[i].what, r);
 		assert_int_equal(ri.role, info_rows[i].role);
@@ -280,25 +292,179 @@ test_info(void **state)
 static void
 test_info_lengths(void **state)
 {
-	struct role_info ri;
+	struct repl_info ri;
 
 	(void)state;
 	/* The length, not the NUL, ends the buffer. */
-	assert_int_equal(proto_parse_info_role("role:mas", 8, &ri), -EINVAL);
-	assert_int_equal(proto_parse_info_role("role:masterXX", 11, &ri), 0);
-	assert_int_equal(ri.role, NODE_ROLE_MASTER);
-	assert_int_equal(proto_parse_info_role("role:slave\n\0\nrole:master",
+	assert_int_equal(proto_parse_info_repl("role:mas", 8, &ri), -EINVAL);
+	assert_int_equal(proto_parse_info_repl("role:masterXX", 11, &ri), 0);
+	assert_int_equal(ri.role.role, NODE_ROLE_MASTER);
+	assert_int_equal(proto_parse_info_repl("role:slave\n\0\nrole:master",
 	    24, &ri), 0);
-	assert_int_equal(ri.role, NODE_ROLE_MASTER);
-	assert_int_equal(proto_parse_info_role(NULL, 0, &ri), -EINVAL);
-	assert_int_equal(proto_parse_info_role(NULL, 5, &ri), -EINVAL);
+	assert_int_equal(ri.role.role, NODE_ROLE_MASTER);
+	assert_int_equal(proto_parse_info_repl(NULL, 0, &ri), -EINVAL);
+	assert_int_equal(proto_parse_info_repl(NULL, 5, &ri), -EINVAL);
 	/* Cut inside master_port:21001: "2100", "210", ... still ports. */
 	for (size_t len = 0; len <= sizeof(info_replica) - 1; len++) {
 		char *copy = malloc(len ? len : 1);
 
 		memcpy(copy, info_replica, len);
-		(void)proto_parse_info_role(copy, len, &ri);
+		(void)proto_parse_info_repl(copy, len, &ri);
 		free(copy);
+	}
+}
+
+/* The replication history and the replicas a master lists (rule 3 of
+ * decide.h). Captured from Redis 7.0 after a promotion. */
+static void
+test_info_replication_ids(void **state)
+{
+	static const char promoted[] =
+	    "# Replication\r\n"
+	    "role:master\r\n"
+	    "connected_slaves:2\r\n"
+	    "slave0:ip=192.0.2.11,port=6379,state=online,offset=4620,lag=1\r\n"
+	    "slave1:state=wait_bgsave,port=6380,ip=n3.test,offset=0,lag=0\r\n"
+	    "master_failover_state:no-failover\r\n"
+	    "master_replid:6e1ca7bd1f7fbf47f5b0b3f0c1e5c0b1c5e8f2a9\r\n"
+	    "master_replid2:936b10b6d4c2a1f0e9d8c7b6a5f4e3d2c1b0a998\r\n"
+	    "master_repl_offset:4620\r\n"
+	    "second_repl_offset:4411\r\n";
+	char buf[NETADDR_STRLEN];
+	struct repl_info ri;
+
+	(void)state;
+	assert_int_equal(proto_parse_info_repl(promoted, sizeof(promoted) - 1,
+	    &ri), 0);
+	assert_int_equal(ri.role.role, NODE_ROLE_MASTER);
+	assert_string_equal(ri.replid,
+	    "6e1ca7bd1f7fbf47f5b0b3f0c1e5c0b1c5e8f2a9");
+	assert_string_equal(ri.replid2,
+	    "936b10b6d4c2a1f0e9d8c7b6a5f4e3d2c1b0a998");
+	assert_int_equal(ri.n_replicas, 2);
+	assert_string_equal(hp_str(&ri.replicas[0], buf, sizeof(buf)),
+	    "192.0.2.11:6379");
+	assert_string_equal(hp_str(&ri.replicas[1], buf, sizeof(buf)),
+	    "n3.test:6380");
+	/* A replica lists none of its own (its master's "slaveN" lines are
+	 * not in its INFO; a replica's never count). */
+	{
+		static const char replica[] = "role:slave\nmaster_host:"
+		    "192.0.2.12\nmaster_port:6379\nslave0:ip=192.0.2.2,port=1\n";
+
+		assert_int_equal(proto_parse_info_repl(replica,
+		    sizeof(replica) - 1, &ri), 0);
+	}
+	assert_int_equal(ri.n_replicas, 0);
+	/* upper-case hex is not what Redis writes */
+	{
+		static const char upper[] = "role:master\nmaster_replid:"
+		    "6E1CA7BD1F7FBF47F5B0B3F0C1E5C0B1C5E8F2A9\n";
+
+		assert_int_equal(proto_parse_info_repl(upper, sizeof(upper) - 1,
+		    &ri), -EINVAL);
+	}
+}
+
+/* ---- SENTINEL MASTER ---------------------------------------------------- */
+
+static void
+test_master_params(void **state)
+{
+	struct sentinel_params p;
+
+	(void)state;
+	assert_int_equal(proto_parse_master_params(R_ARR(R_STR("name"),
+	    R_STR("mymaster"), R_STR("ip"), R_STR("192.0.2.11"),
+	    R_STR("down-after-milliseconds"), R_STR("1000"), R_STR("quorum"),
+	    R_STR("2"), R_STR("failover-timeout"), R_STR("10000")), &p), 0);
+	assert_int_equal(p.down_after, 1000);
+	assert_int_equal(p.quorum, 2);
+	assert_int_equal(p.failover_timeout, 10000);
+	/* odd count, non-string key, non-numeric value, not an array */
+	assert_int_equal(proto_parse_master_params(R_ARR(R_STR("name")), &p),
+	    -EINVAL);
+	assert_int_equal(proto_parse_master_params(R_ARR(R_INT(1),
+	    R_STR("x")), &p), -EINVAL);
+	assert_int_equal(proto_parse_master_params(R_ARR(
+	    R_STR("down-after-milliseconds"), R_STR("10s")), &p), -EINVAL);
+	assert_int_equal(p.down_after, 0);
+	assert_int_equal(proto_parse_master_params(R_ERR("ERR No such "
+	    "master with that name"), &p), -EINVAL);
+	assert_int_equal(proto_parse_master_params(NULL, &p), -EINVAL);
+	/* unknown fields alone: fine, nothing known */
+	assert_int_equal(proto_parse_master_params(R_ARR(R_STR("flags"),
+	    R_STR("master")), &p), 0);
+	assert_int_equal(p.down_after, 0);
+}
+
+/* ---- pub/sub shapes ------------------------------------------------------ */
+
+static const struct {
+	const char *what;
+	const redisReply *r;
+	int ret;
+	enum pubsub_kind kind;
+	const char *channel, *payload;
+} pubsub_rows[] = {
+	{ "message", R_ARR(R_STR("message"), R_STR("+sdown"),
+	    R_STR("master m 192.0.2.1 6379")), 0, PUBSUB_MESSAGE,
+	    "+sdown", "master m 192.0.2.1 6379" },
+	{ "pmessage", R_ARR(R_STR("pmessage"), R_STR("*"),
+	    R_STR("+odown"), R_STR("x")), 0, PUBSUB_MESSAGE, "+odown",
+	    "x" },
+	{ "subscribe", R_ARR(R_STR("subscribe"), R_STR("ch"), R_INT(3)),
+	    0, PUBSUB_SUBSCRIBE, "ch", NULL },
+	{ "unsubscribe", R_ARR(R_STR("unsubscribe"), R_STR("ch"),
+	    R_INT(0)), 0, PUBSUB_UNSUBSCRIBE, "ch", NULL },
+	{ "pong", R_ARR(R_STR("pong"), R_STR("")), 0, PUBSUB_PONG, "",
+	    "" },
+	/* what aborts hiredis's own pub/sub code */
+	{ "*0", R_EMPTY, -EINVAL, 0, NULL, NULL },
+	{ "*1", R_ARR(R_STR("message")), -EINVAL, 0, NULL, NULL },
+	{ "*3 of integers", R_ARR(R_INT(1), R_INT(2), R_INT(3)), -EINVAL,
+	    0, NULL, NULL },
+	{ "message with an integer payload", R_ARR(R_STR("message"),
+	    R_STR("ch"), R_INT(1)), -EINVAL, 0, NULL, NULL },
+	{ "subscribe without a count", R_ARR(R_STR("subscribe"),
+	    R_STR("ch"), R_STR("1")), -EINVAL, 0, NULL, NULL },
+	{ "nested", R_ARR(R_STR("message"), R_ARR(R_STR("a")),
+	    R_STR("b")), -EINVAL, 0, NULL, NULL },
+	{ "unknown kind", R_ARR(R_STR("smessage"), R_STR("c"),
+	    R_STR("p")), -EINVAL, 0, NULL, NULL },
+	{ "five elements", R_ARR(R_STR("pmessage"), R_STR("*"),
+	    R_STR("c"), R_STR("p"), R_STR("x")), -EINVAL, 0, NULL,
+	    NULL },
+	{ "NULL element", R_ARR(R_STR("message"), NULL, R_STR("p")),
+	    -EINVAL, 0, NULL, NULL },
+	{ "a status", R_STATUS("OK"), -EINVAL, 0, NULL, NULL },
+	{ "an error", R_ERR("ERR"), -EINVAL, 0, NULL, NULL },
+	{ "nil", R_NIL, -EINVAL, 0, NULL, NULL },
+	{ "NULL", NULL, -EINVAL, 0, NULL, NULL },
+};
+
+static void
+test_pubsub(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N(pubsub_rows); i++) {
+		struct pubsub_msg m;
+		int r = proto_parse_pubsub(pubsub_rows[i].r, &m);
+
+		if (r != pubsub_rows[i].ret)
+			fail_msg("%s: returned %d", pubsub_rows[i].what, r);
+		if (r < 0)
+			continue;
+		assert_int_equal(m.kind, pubsub_rows[i].kind);
+		assert_int_equal(m.channel_len, strlen(pubsub_rows[i].channel));
+		assert_memory_equal(m.channel, pubsub_rows[i].channel,
+		    m.channel_len);
+		if (pubsub_rows[i].payload) {
+			assert_int_equal(m.payload_len,
+			    strlen(pubsub_rows[i].payload));
+			assert_memory_equal(m.payload, pubsub_rows[i].payload,
+			    m.payload_len);
+		}
 	}
 }
 
@@ -318,7 +484,9 @@ static const struct {
 	{ "port 65535", R_ARR(R_STR("192.0.2.1"), R_STR("65535")), 0, 1,
 	    "192.0.2.1:65535" },
 	{ "hostname", R_ARR(R_STR("redis-a.example"), R_STR("6379")), 0, 1,
-	    "-" },
+	    "redis-a.example:6379" },
+	{ "neither an address nor a name", R_ARR(R_STR("redis a"),
+	    R_STR("6379")), -EINVAL, 0, "-" },
 	{ "nil: unknown name", R_NIL, 0, 0, "-" },
 	{ "NULL", NULL, -EINVAL, 0, "-" },
 	{ "port 0", R_ARR(R_STR("127.0.0.1"), R_STR("0")), -EINVAL, 0, "-" },
@@ -433,8 +601,8 @@ static const struct ev_row ev_rows[] = {
 	    SEV_SWITCH_MASTER, "mymaster", "", "-", "-", "[2001:db8::1]:6379",
 	    "[2001:db8::2]:6380", 0, 0 },
 	{ "+switch-master", "mymaster redis-a.example 6379 redis-b.example "
-	    "6379", 0, SEV_SWITCH_MASTER, "mymaster", "", "-", "-", "-", "-",
-	    0, 0 },
+	    "6379", 0, SEV_SWITCH_MASTER, "mymaster", "", "-", "-",
+	    "redis-a.example:6379", "redis-b.example:6379", 0, 0 },
 	EV_BAD("+switch-master", "mymaster 127.0.0.1 21000 127.0.0.1",
 	    SEV_SWITCH_MASTER),
 	EV_BAD("+switch-master", "mymaster 127.0.0.1 21000 127.0.0.1 21001 x",
@@ -459,7 +627,12 @@ static const struct ev_row ev_rows[] = {
 	    "127.0.0.1 21001", SEV_SDOWN, "mymaster", "sentinel",
 	    "127.0.0.1:25004", "127.0.0.1:21001"),
 	EV_OK("+sdown", "master mymaster redis-a.example 6379", SEV_SDOWN,
-	    "mymaster", "master", "-", "-"),
+	    "mymaster", "master", "redis-a.example:6379",
+	    "redis-a.example:6379"),
+	EV_OK("+selected-slave", "slave n2.test:6379 n2.test 6379 @ mymaster "
+	    "n1.test 6379", SEV_SELECTED_SLAVE, "mymaster", "slave",
+	    "n2.test:6379", "n1.test:6379"),
+	EV_BAD("+sdown", "master mymaster bad_name! 6379", SEV_SDOWN),
 	EV_OK("-sdown", MASTER0, SEV_SDOWN_CLEARED, "mymaster", "master",
 	    "127.0.0.1:21000", "127.0.0.1:21000"),
 	EV_BAD("+sdown", "master mymaster 127.0.0.1", SEV_SDOWN),
@@ -565,8 +738,10 @@ static const struct ev_row ev_rows[] = {
 	EV_OTHER("+slave", SLAVE0),
 	EV_OTHER("+sentinel", "sentinel " RUNID " 127.0.0.1 25004 @ mymaster "
 	    "127.0.0.1 21001"),
-	EV_OTHER("+set", "master mymaster 127.0.0.1 21001 "
-	    "down-after-milliseconds 1000"),
+	EV_OK("+set", "master mymaster 127.0.0.1 21001 "
+	    "down-after-milliseconds 1000", SEV_SET, "mymaster", "master",
+	    "127.0.0.1:21001", "127.0.0.1:21001"),
+	EV_BAD("+set", "master mymaster 127.0.0.1 21001 quorum", SEV_SET),
 	EV_OTHER("-script-error", "/bin/x 1 2"),
 	EV_OTHER("+fix-slave-config", "garbage"),
 	EV_OTHER("", ""),
@@ -747,6 +922,9 @@ main(void)
 		cmocka_unit_test(test_role),
 		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_info_lengths),
+		cmocka_unit_test(test_info_replication_ids),
+		cmocka_unit_test(test_master_params),
+		cmocka_unit_test(test_pubsub),
 		cmocka_unit_test(test_master_addr),
 		cmocka_unit_test(test_master_addr_embedded_nul),
 		cmocka_unit_test(test_events),
