@@ -442,7 +442,12 @@ config_fill_vip(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 	if (!vc->name[0] || *s)
 		config_vip_err(ctx, sec, vc->line, "vip \"%s\": the name must be a Sentinel "
 		    "master name (no spaces or control characters)", vc->name);
-	if (cfg_size(sec, "address") == 0)
+	if (cfg_size(sec, "address") == 0 &&
+	    (cfg_getopt(sec, "address")->flags & CFGF_MODIFIED))
+		config_vip_err(ctx, sec, vc->line, "vip \"%s\": the address list is "
+		    "empty; give the floating IP, e.g. address = \"192.0.2.100\"",
+		    vc->name);
+	else if (cfg_size(sec, "address") == 0)
 		config_vip_err(ctx, sec, vc->line, "vip \"%s\": missing 'address', the "
 		    "floating IP, e.g. address = \"192.0.2.100\"", vc->name);
 	for (unsigned int i = 0; i < cfg_size(sec, "address") &&

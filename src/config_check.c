@@ -122,11 +122,26 @@ config_check_hostport(const char *what, const char *s, uint16_t defport,
 	} else {
 		end = strchr(s, ':');
 		if (end && strchr(end + 1, ':')) {
+			const char *last = strrchr(s, ':');
+			char v6[INET6_ADDRSTRLEN];
+
 			if (err && netaddr_parse(s, &out->addr) == 0) {
 				memset(out, 0, sizeof(*out));
 				return config_fail(err, errlen, "%s '%s': an IPv6 "
 				    "address needs brackets, like [%s]:%u", what, s, s,
 				    defport);
+			}
+			/* "2001:db8::13:26379": an address, then a port. */
+			if (err && (size_t)(last - s) < sizeof(v6)) {
+				memcpy(v6, s, (size_t)(last - s));
+				v6[last - s] = '\0';
+				if (netaddr_parse(v6, &out->addr) == 0) {
+					memset(out, 0, sizeof(*out));
+					return config_fail(err, errlen, "%s '%s': an "
+					    "IPv6 address needs brackets when a port "
+					    "follows, like [%s]:%s", what, s, v6,
+					    last + 1);
+				}
 			}
 			goto bad;
 		}
