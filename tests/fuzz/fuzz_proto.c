@@ -3,11 +3,13 @@
  *
  * The input is RESP bytes as a Redis or Sentinel would send them. hiredis's
  * own reader turns them into reply trees, exactly as in the daemon, and
- * every complete reply goes through proto_parse_role() and
- * proto_parse_master_addr(). The raw input, and every bulk string among
- * the replies (INFO arrives as one), goes through proto_parse_info_role(),
- * each from a heap copy of exactly its length so that ASan sees a read
- * past it.
+ * every complete reply goes through proto_parse_role(),
+ * proto_parse_master_addr(), proto_parse_master_params() and the
+ * subscriber link's path: proto_parse_pubsub() and, for a message,
+ * proto_parse_event() on its channel and payload (src/sentinel.c
+ * sub_push). The raw input, and every bulk string among the replies (INFO
+ * arrives as one), goes through proto_parse_info_repl(), each from a heap
+ * copy of exactly its length so that ASan sees a read past it.
  *
  * hiredis 0.14.1 callocs a multi-bulk's element vector as soon as it reads
  * the header, with no limit ("*2000000000\r\n" asks for 16 GB; 1.x added
@@ -60,19 +62,45 @@ static void
 info_role(const char *buf, size_t len)
 {
 	char *copy = malloc(len ? len : 1);
-	struct role_info ri;
+	struct repl_info ri;
 	int rc;
 
 	if (!copy)
 		abort();
 	memcpy(copy, buf, len);
 	memset(&ri, 0xa5, sizeof(ri));
-	rc = proto_parse_info_role(copy, len, &ri);
+	rc = proto_parse_info_repl(copy, len, &ri);
 	if (rc != 0 && rc != -EINVAL)
 		abort();
-	if (rc == 0)
-		check_role(&ri);
+	if (rc == 0) {
+		check_role(&ri.role);
+		if (!memchr(ri.replid, '\0', sizeof(ri.replid)) ||
+		    !memchr(ri.replid2, '\0', sizeof(ri.replid2)) ||
+		    ri.n_replicas > REPL_MAX_REPLICAS) {
+			fprintf(stderr, "fuzz_proto: bad repl_info\n");
+			abort();
+		}
+	}
 	free(copy);
+}
+
+/* What the subscriber link does with a reply (src/sentinel.c). */
+static void
+subscriber(const redisReply *r)
+{
+	struct sentinel_event ev;
+	struct pubsub_msg m;
+	int rc = proto_parse_pubsub(r, &m);
+
+	if (rc != 0 && rc != -EINVAL)
+		abort();
+	if (rc < 0 || m.kind != PUBSUB_MESSAGE)
+		return;
+	rc = proto_parse_event(m.channel, m.channel_len, m.payload,
+	    m.payload_len, &ev);
+	if ((rc != 0 && rc != -EINVAL) ||
+	    !memchr(ev.master_name, '\0', sizeof(ev.master_name)))
+		abort();
 }
 
 /* Bulk strings anywhere in the tree, as INFO replies. */
@@ -109,6 +137,14 @@ one_reply(const redisReply *r)
 		fprintf(stderr, "fuzz_proto: has_master = %d\n", has_master);
 		abort();
 	}
+	{
+		struct sentinel_params p;
+
+		rc = proto_parse_master_params(r, &p);
+		if (rc != 0 && rc != -EINVAL)
+			abort();
+	}
+	subscriber(r);
 	info_strings(r, 0);
 }
 
