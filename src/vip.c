@@ -80,7 +80,8 @@ struct vip {
 	bool link_present, link_up, link_arp;
 	bool holding;			/* an address of ours is on the link */
 
-	bool decided;
+	bool decided;			/* the first decide() has run */
+	bool ready;			/* ... and has been carried out */
 	uint64_t started;
 	enum vip_state state;
 	struct decision last;
@@ -555,14 +556,12 @@ vip_evaluate(struct vip *v)
 	const char *names[VIP_MAX_HOSTNAMES];
 	struct decide_input in;
 	struct decision d;
-	bool first = false;
 
 	if (!v->decided) {
 		if (!vip_inputs_ready(v) &&
 		    loop_now() < v->started + v->timing.command_timeout)
 			return;
 		v->decided = true;
-		first = true;
 		loop_timer_cancel(v->env->loop, &v->startup);
 	}
 	vip_update_timing(v);
@@ -604,6 +603,11 @@ vip_evaluate(struct vip *v)
 		vip_hold(v, &d);
 		break;
 	case VERDICT_RELEASE:
+		/* A claim that waits for the wire's answer is not a release:
+		 * there is nothing to remove, and the state (and READY=1)
+		 * waits for the verdict that answer brings. */
+		if (d.want_probe && !v->holding)
+			break;
 		vip_release(v, VIP_RELEASED, d.reason);
 		break;
 	case VERDICT_FAULT:
@@ -615,8 +619,11 @@ vip_evaluate(struct vip *v)
 	/* Only now is the address where the first verdict wants it, which is
 	 * what READY=1 (sent by the callback once every VIP got here)
 	 * promises systemd. */
-	if (first && v->env->decided)
-		v->env->decided(v->env->arg);
+	if (!v->ready && v->state != VIP_INIT) {
+		v->ready = true;
+		if (v->env->decided)
+			v->env->decided(v->env->arg);
+	}
 }
 
 /* A Sentinel event is a trigger: re-read the local role and what every
