@@ -9,9 +9,10 @@
  *     than redis-down-after (or at all, unless we hold the VIP on a master
  *     role seen before), a replica, or not known yet  -> RELEASE
  *  3. another data node reports master and was promoted out of this
- *     node's replication stream (its master_replid2 is our master_replid):
- *     a failover away from this node happened, whoever we can or cannot
- *     see says otherwise                              -> RELEASE
+ *     node's replication stream (its master_replid2 is our master_replid,
+ *     and it is the same process we saw as a replica): a failover away
+ *     from this node happened, whoever we can or cannot see says
+ *     otherwise                                       -> RELEASE
  *  4. a reachable Sentinel leads a failover that has selected another
  *     node to promote in place of this one            -> RELEASE
  *  5. early claim: the leader elected for the newest epoch promotes this

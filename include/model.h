@@ -71,6 +71,10 @@ struct peer_view {
 	bool refused;			/* nothing listens there */
 	enum node_role role;
 	char replid2[REPLID_LEN + 1];	/* INFO replication's master_replid2 */
+	/* INFO server's run_id now, and the one it had when last seen as a
+	 * replica: the same means the same process, not a restart. */
+	char run_id[REPLID_LEN + 1];
+	char replica_run_id[REPLID_LEN + 1];
 };
 
 /* The interface as the wire sees it: a probe (probe.h) asks whether any

@@ -36,6 +36,10 @@ struct node_state {
 	int64_t last_seen;		/* wall clock seconds of last answer */
 	bool have_repl;			/* repl below is from the last poll */
 	struct repl_info repl;		/* INFO replication, when asked */
+	/* INFO server's run_id, when asked, and the one it had when last
+	 * seen as a replica ("" = not known) */
+	char run_id[REPLID_LEN + 1];
+	char replica_run_id[REPLID_LEN + 1];
 	char error[160];		/* why it is not reachable, "" if it is */
 };
 
@@ -45,6 +49,7 @@ struct node_user {
 	unsigned int interval;		/* ROLE at least this often, ms */
 	unsigned int timeout;		/* command-timeout, ms */
 	bool want_repl;			/* INFO replication as well */
+	bool want_run_id;		/* ... and INFO server's run_id */
 	/* owned by node.c */
 	struct node *node;
 	struct node_user *next;

@@ -52,6 +52,11 @@ struct repl_info {
 };
 int proto_parse_info_repl(const char *buf, size_t len, struct repl_info *out);
 
+/* INFO server: the run_id line (40 hex digits: a new one every time the
+ * server process starts). -EINVAL if there is none or it is malformed. */
+int proto_parse_info_run_id(const char *buf, size_t len,
+    char out[REPLID_LEN + 1]);
+
 /* Reply to SENTINEL MASTER <name>: a flat array of field, value bulk
  * strings (RESP2) or a map (RESP3). Fills down-after-milliseconds,
  * failover-timeout and quorum; other fields are ignored. Not an array of

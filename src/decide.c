@@ -262,8 +262,10 @@ decide_local(const struct decide_input *in, struct decision *out,
 
 /* Rule 3: a data node promoted out of our own replication stream. Sentinel
  * promotes a replica with SLAVEOF NO ONE, which moves the replication id
- * it followed (ours) to its master_replid2; a node restarted as an empty
- * master has a fresh history and never matches. */
+ * it followed (ours) to its master_replid2, in the same process (run_id)
+ * we saw as a replica. A node restarted as an empty master has a fresh
+ * history, and one restarted from a replica's RDB (which restores our id
+ * as its replid2 too) is a new process: neither is a promotion. */
 static bool
 decide_promoted_peer(const struct decide_input *in, struct decision *out)
 {
@@ -275,7 +277,8 @@ decide_promoted_peer(const struct decide_input *in, struct decision *out)
 		const struct peer_view *p = &in->peers[i];
 
 		if (!p->reachable || p->role != NODE_ROLE_MASTER ||
-		    strcmp(p->replid2, in->replid) != 0)
+		    strcmp(p->replid2, in->replid) != 0 || !p->run_id[0] ||
+		    strcmp(p->run_id, p->replica_run_id) != 0)
 			continue;
 		verdict(out, VERDICT_RELEASE, "%s reports master, promoted "
 		    "from this node's replication stream: a failover away "

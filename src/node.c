@@ -19,7 +19,7 @@ struct node {
 	struct node_state st;
 	struct node_user *users;
 	unsigned int interval;		/* the shortest a user asks for */
-	bool want_repl;
+	bool want_repl, want_run_id;
 	bool inflight;			/* a poll is outstanding */
 	unsigned int error_repeats;	/* the same error reply again */
 	struct node *next;
@@ -116,6 +116,31 @@ node_repl_cb(void *arg, const redisReply *reply, uintptr_t tag)
 }
 
 static void
+node_server_cb(void *arg, const redisReply *reply, uintptr_t tag)
+{
+	struct node *n = arg;
+	char id[REPLID_LEN + 1];
+
+	(void)tag;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		node_error(n, "INFO server", reply);
+		return;
+	}
+	if (reply->type != REDIS_REPLY_STRING ||
+	    proto_parse_info_run_id(reply->str, reply->len, id) < 0) {
+		rconn_drop(&n->conn, "malformed INFO server reply");
+		return;
+	}
+	/* After ROLE in the same round trip: the role is this poll's. */
+	if (n->st.reachable && n->st.role == NODE_ROLE_REPLICA)
+		memcpy(n->st.replica_run_id, id, sizeof(id));
+	if (strcmp(id, n->st.run_id) != 0) {
+		memcpy(n->st.run_id, id, sizeof(id));
+		node_notify(n);
+	}
+}
+
+static void
 node_role_cb(void *arg, const redisReply *reply, uintptr_t tag)
 {
 	struct node *n = arg;
@@ -153,6 +178,8 @@ node_send(void *arg)
 	 * the replicas it lists (rule 3 of decide.h). */
 	if (n->want_repl)
 		rconn_command(&n->conn, node_repl_cb, 0, "INFO replication");
+	if (n->want_run_id)
+		rconn_command(&n->conn, node_server_cb, 0, "INFO server");
 }
 
 static void
@@ -178,7 +205,7 @@ static void
 node_recompute(struct node *n)
 {
 	unsigned int iv = 0, to = 0;
-	bool repl = false;
+	bool repl = false, run_id = false;
 
 	for (struct node_user *u = n->users; u; u = u->next) {
 		if (!iv || u->interval < iv)
@@ -186,7 +213,9 @@ node_recompute(struct node *n)
 		if (!to || u->timeout < to)
 			to = u->timeout;
 		repl = repl || u->want_repl;
+		run_id = run_id || u->want_run_id;
 	}
+	n->want_run_id = run_id;
 	if (!iv)
 		return;
 	if (iv < n->interval && n->poll.armed)

@@ -372,6 +372,31 @@ bad:
 	return -EINVAL;
 }
 
+int
+proto_parse_info_run_id(const char *buf, size_t len, char out[REPLID_LEN + 1])
+{
+	size_t pos = 0;
+
+	out[0] = '\0';
+	while (buf && pos < len) {
+		const char *line = buf + pos, *nl;
+		size_t n = len - pos;
+		struct tok val;
+
+		nl = memchr(line, '\n', n);
+		n = nl ? (size_t)(nl - line) : n;
+		pos += n + 1;
+		if (n && line[n - 1] == '\r')
+			n--;
+		if (n < 7 || memcmp(line, "run_id:", 7) != 0)
+			continue;
+		val.p = line + 7;
+		val.len = n - 7;
+		return parse_replid(val, out);
+	}
+	return -EINVAL;
+}
+
 /* ---- SENTINEL MASTER ---------------------------------------------------- */
 
 static int

@@ -483,6 +483,7 @@ peer_want(struct vip *v, const struct hostport *hp, const struct self_id *self)
 	p->u.interval = v->timing.role_check_interval;
 	p->u.timeout = v->timing.command_timeout;
 	p->u.want_repl = true;
+	p->u.want_run_id = true;
 	if (node_attach(&v->env->watch, hp, v->cfg->redis_user,
 	    v->cfg->redis_password, &p->u))
 		v->peers[v->n_peers++] = p;
@@ -541,6 +542,9 @@ vip_peer_views(const struct vip *v, struct peer_view *out)
 		if (ns->have_repl)
 			memcpy(out[i].replid2, ns->repl.replid2,
 			    sizeof(out[i].replid2));
+		memcpy(out[i].run_id, ns->run_id, sizeof(out[i].run_id));
+		memcpy(out[i].replica_run_id, ns->replica_run_id,
+		    sizeof(out[i].replica_run_id));
 	}
 }
 

@@ -40,6 +40,13 @@ CLUSTER_MASTER_NAME=mymaster
 CLUSTER_REDIS_PORT=6379
 CLUSTER_SENTINEL_PORT=26379
 declare -A CLUSTER_IP=([n1]=192.0.2.11 [n2]=192.0.2.12 [n3]=192.0.2.13 [c]=192.0.2.50)
+# A second address per node, on the same link: a Sentinel listens on both,
+# so a test can give vipd a path to it that one node alone cannot take
+# (a blackhole route there), while the Sentinels still see each other.
+declare -A CLUSTER_ALT_IP=([n1]=198.51.100.11 [n2]=198.51.100.12 [n3]=198.51.100.13 [c]=198.51.100.50)
+# The address vipd's configuration gives for a node's Sentinel (default:
+# CLUSTER_IP); read when vipd is started.
+declare -A CLUSTER_VIPD_SENTINEL_IP=()
 # shellcheck disable=SC2034  # used by the scripts that source this file
 CLUSTER_DATA_NODES="n1 n2"
 CLUSTER_SENTINEL_NODES="n1 n2 n3"
@@ -120,7 +127,7 @@ cluster_net() {
 	ns_switch || return 1
 	for n in n1 n2 n3 c; do
 		mkdir -p "$CLUSTER_DIR/$n"
-		ns_add "$n" && ns_plug "$n" eth0 "${CLUSTER_IP[$n]}/24" || return 1
+		ns_add "$n" && ns_plug "$n" eth0 "${CLUSTER_IP[$n]}/24" "${CLUSTER_ALT_IP[$n]}/24" || return 1
 	done
 }
 
@@ -170,7 +177,7 @@ cluster_start_sentinel() {
 	mkdir -p "$dir"
 	cat >"$dir/sentinel.conf" <<-EOF
 		port $CLUSTER_SENTINEL_PORT
-		bind ${CLUSTER_IP[$node]}
+		bind ${CLUSTER_IP[$node]} ${CLUSTER_ALT_IP[$node]}
 		daemonize no
 		dir $dir
 		sentinel monitor $CLUSTER_MASTER_NAME ${CLUSTER_IP[n1]} $CLUSTER_REDIS_PORT 2
@@ -305,7 +312,7 @@ cluster_show_logs() {
 cluster_vip_conf() {
 	local name=$1 address=$2 node=$3 lines=${4:-} s sentinels=""
 	for s in $CLUSTER_SENTINEL_NODES; do
-		sentinels+="${sentinels:+, }\"${CLUSTER_IP[$s]}:$CLUSTER_SENTINEL_PORT\""
+		sentinels+="${sentinels:+, }\"${CLUSTER_VIPD_SENTINEL_IP[$s]:-${CLUSTER_IP[$s]}}:$CLUSTER_SENTINEL_PORT\""
 	done
 	cat <<-EOF
 		vip "$name" {

@@ -24,6 +24,9 @@
 #      command-timeout; then heal: the old master becomes a replica
 #   4b the same with hold-down 300, poll 200, timeout 300 (sum < 1000): no
 #      overlap at all
+#   4c the same with vipd's defaults: the intervals derived from Sentinel's
+#      down-after-milliseconds (1000): no overlap, and the isolated master
+#      acknowledges at most 100 writes (one every 10 ms) before it lets go
 #   5  SIGSTOP of the master's redis-server: released before the replica is
 #      promoted
 #   6a one sentinel down, then kill -9 of the master: failover still works
@@ -44,6 +47,15 @@
 #      early claim on it until a failover promotes it for real
 #   11 scenario 1 with vipd under valgrind on both data nodes; exit status 0
 #      after SIGTERM (no errors, no definite leaks); no timing checks
+#   12a SENTINEL FAILOVER led by the Sentinel the old master's vipd cannot
+#      reach (vipd reaches n3's Sentinel through its second address, which
+#      is blackholed on the old master only): the new master claims early
+#      only once the old master has let go, which it does on seeing the
+#      new master promoted out of its own replication stream
+#   12b the same with early-claim no
+#   13 a failover attempt with no good replica (the only replica is down,
+#      the Sentinels' PINGs to the master fail for a moment) aborts: the
+#      VIP never leaves the master
 #
 # A scenario reuses the cluster the previous one left healthy, or builds a
 # new one. ~4 minutes in all on a 2-core box.
@@ -80,7 +92,7 @@ else
 	{ [ -x "$CLUSTER_VIPD" ] && [ -x "$CLUSTER_VIPCTL" ]; } ||
 		tap_skip_all "vipd/vipctl not built in $top_builddir/src"
 fi
-selected=${CHAOS_SCENARIOS:-1 2 3 4 5 6 7 8 9 10 11}
+selected=${CHAOS_SCENARIOS:-1 2 3 4 5 6 7 8 9 10 11 12 13}
 want() {
 	local s
 	for s in $selected; do [ "$s" = "$1" ] || [ "$s" = "${1%[a-z]}" ] && return 0; done
@@ -113,6 +125,7 @@ vip_on_named_master() {
 }
 fault_not_found() { [ "$1" = fault ] && [[ $2 == *"eth0 not found"* ]]; }
 reason_has() { chaos_vipctl_dump "$1" 13 | grep -q -- "$2"; }
+vipctl_shows() { cluster_vipctl "$1" show 2>/dev/null | grep -q -- "$2"; }
 acked_by_since() {
 	cluster_writer_acks_by_node | awk -v k="$2" -v ip="${CLUSTER_IP[$1]}" '$2 >= k && $3 == ip { f = 1 } END { exit !f }'
 }
@@ -193,17 +206,23 @@ partition() { # partition add|del NODE: NODE <-> the other data node and n3
 		ip -n "$(ns_name "$o")" route "$op" blackhole "${CLUSTER_IP[$m]}/32" || return 1
 	done
 }
-sc4() {
-	local v=$1 hd=$2 M R bound t_heal rel overlap
-	setup "$PERIODS
-no-quorum-hold-down = $hd" "4$v" || return
+sc4() { # sc4 a|b|c HOLD_DOWN|auto
+	local v=$1 hd=$2 M R bound t_heal rel overlap extra what
+	if [ "$hd" = auto ]; then
+		# vipd's defaults against down-after-milliseconds 1000: poll 200,
+		# timeout 200, hold-down 300 (src/timing.c), 700 ms in all
+		extra='' bound=700 what="vipd's default timing"
+	else
+		extra="$PERIODS
+no-quorum-hold-down = $hd" bound=$((hd + 200 + 300)) what="poll 200, timeout 300, hold-down $hd"
+	fi
+	setup "$extra" "4$v" || return
 	M=$CHAOS_M R=$CHAOS_R
-	bound=$((hd + 200 + 300))
-	begin "4$v" "partition, no-quorum-hold-down $hd" || return
+	begin "4$v" "partition, $([ "$hd" = auto ] && echo "default timing" || echo "no-quorum-hold-down $hd")" || return
 	SC_ALLOW_MULTI=1
 	chaos_fault
 	partition add "$M" || { not_ok "[4$v] blackhole routes"; partition del "$M" 2>/dev/null; chaos_end; return; }
-	diag "[4$v] $M cut off from $R and n3 (blackhole routes both ways); poll 200, timeout 300, hold-down $hd"
+	diag "[4$v] $M cut off from $R and n3 (blackhole routes both ways); $what"
 	check "[4$v] the majority promotes $R" wait_for 15 named_is "$R"
 	check "[4$v] the VIP ends on $R only while the partition lasts" wait_for 15 cluster_holders_are "$R"
 	vcheck "[4$v] vipctl on $M gives the no-quorum reason" reason_has "$M" "sentinels reachable"
@@ -224,8 +243,15 @@ no-quorum-hold-down = $hd" "4$v" || return
 		check "[4a] the overlap is bounded by hold-down + poll + timeout ($overlap <= $bound ms + 100)" \
 			test "$overlap" -le $((bound + 100))
 	else
-		check "[4b] poll + timeout + hold-down < down-after: no sample with two holders" \
+		check "[4$v] poll + timeout + hold-down < down-after: no sample with two holders" \
 			test "$(cluster_kv "$SC_STATS" multi)" = 0
+	fi
+	if [ "$v" = c ]; then
+		# the writes the isolated master took before it let go
+		check "[4c] at most 100 acknowledged writes lost ($(cluster_kv "$SC_STATS" repl) to replication, $(cluster_kv "$SC_STATS" lost) to the VIP)" \
+			test "$(( $(cluster_kv "$SC_STATS" repl) + $(cluster_kv "$SC_STATS" lost) ))" -le 100
+		vcheck "[4c] vipctl shows the timing derived from down-after-milliseconds 1000" \
+			vipctl_shows "$R" "auto from down-after-milliseconds 1000"
 	fi
 	check "[4$v] $M never holds the VIP after the heal" test "$(chaos_samples_with "$M" "$t_heal" 1e18)" = 0
 }
@@ -550,6 +576,94 @@ sc10() {
 	diag "[10] final: a majority names $(chaos_node_of_ip "$(chaos_named_master)"), holders $(cluster_holders)"
 }
 
+# --- 12: a switchover led by the Sentinel the old master cannot see -------------------
+blind_vipds() { # blind_vipds on|off: vipd's path to n3's Sentinel
+	local n
+	for n in $CLUSTER_DATA_NODES; do cluster_stop_vipd "$n"; done
+	if [ "$1" = on ]; then
+		CLUSTER_VIPD_SENTINEL_IP[n3]=${CLUSTER_ALT_IP[n3]}
+	else
+		unset 'CLUSTER_VIPD_SENTINEL_IP[n3]'
+	fi
+	for n in $CLUSTER_DATA_NODES; do chaos_start_vipd "$n" || return 1; done
+	# whatever the next scenario wants, these vipds do not have it
+	CHAOS_VIPD_EXTRA_CUR="(blind $1)"
+}
+n3_unreachable_for() { # the vipd on $1 sees n3's Sentinel as unreachable
+	cluster_vipctl "$1" dump 2>/dev/null | awk -F'\t' 'NR == 1 { exit !($9 == 2) }'
+}
+sc12() { # sc12 a|b: early claim yes|no
+	local v=$1 ec M R id="12$1" t_prom t_rel t_claim
+	ec=$([ "$v" = a ] && echo yes || echo no)
+	setup "early-claim = $ec" "$id" || return
+	M=$CHAOS_M R=$CHAOS_R
+	blind_vipds on || { not_ok "[$id] vipds restarted with n3's Sentinel at ${CLUSTER_ALT_IP[n3]}"; return; }
+	ip -n "$(ns_name "$M")" route add blackhole "${CLUSTER_ALT_IP[n3]}/32"
+	vcheck "[$id] $M's vipd cannot reach n3's Sentinel (2/3 reachable)" wait_for 10 n3_unreachable_for "$M"
+	if ! wait_for 15 chaos_healthy; then
+		not_ok "[$id] healthy with $M blind to n3's Sentinel"
+		ip -n "$(ns_name "$M")" route del blackhole "${CLUSTER_ALT_IP[n3]}/32"
+		return
+	fi
+	begin "$id" "SENTINEL FAILOVER led by the sentinel the old master cannot reach, early-claim $ec" || return
+	chaos_fault
+	diag "[$id] SENTINEL FAILOVER on n3: $(cluster_sentinel_cli n3 SENTINEL FAILOVER "$CLUSTER_MASTER_NAME")"
+	check "[$id] the VIP moves to $R only" wait_for 15 cluster_holders_are "$R"
+	check "[$id] Sentinel converts the old master $M to a replica" wait_for 30 role_is "$M" slave
+	wait_for 20 synced "$M"
+	sleep 1
+	chaos_end
+	t_prom=$(chaos_monitor_first "$SC_TF" "r-$R" master)
+	t_rel=$(chaos_first_sample "$SC_TF" "$M" no)
+	t_claim=$(chaos_first_sample "$SC_TF" "$R" yes)
+	diag "[$id] $R promoted at +$(( ${t_prom:-0} - SC_TF )) ms (polled), $M let go at" \
+		"+$(( ${t_rel:-0} - SC_TF )) ms, $R claimed at +$(( ${t_claim:-0} - SC_TF )) ms"
+	vcheck "[$id] $M let go because $R was promoted out of its stream" \
+		grep -q "promoted from this node's replication stream" "$CLUSTER_DIR/$M/vipd.log"
+	check "[$id] $M never holds the VIP again" test "$(chaos_samples_with "$M" "${t_rel:-0}" 1e18)" = 0
+	ip -n "$(ns_name "$M")" route del blackhole "${CLUSTER_ALT_IP[n3]}/32"
+	blind_vipds off || not_ok "[$id] vipds restarted with n3's Sentinel at ${CLUSTER_IP[n3]}"
+}
+
+# --- 13: a failover attempt that goes nowhere -------------------------------------------
+replica_sdown_everywhere() {
+	local n
+	for n in $CLUSTER_SENTINEL_NODES; do
+		cluster_sentinel_cli "$n" SENTINEL REPLICAS "$CLUSTER_MASTER_NAME" | grep -q s_down || return 1
+	done
+}
+aborted_no_good_slave() {
+	grep -q -- '-failover-abort-no-good-slave' "$CLUSTER_DIR"/n*/sentinel/sentinel.log.*
+}
+sc13() {
+	local M R
+	setup "" 13 || return
+	M=$CHAOS_M R=$CHAOS_R
+	begin 13 "failover attempt with no good replica aborts" || return
+	cluster_kill_redis "$R"
+	if ! wait_for 10 replica_sdown_everywhere; then
+		not_ok "[13] every sentinel sees the replica $R down"
+		restore_dead "$R"; chaos_end; return
+	fi
+	chaos_fault
+	# The Sentinels' PINGs to the master now fail (ROLE, INFO and the
+	# client's writes do not): after down-after they judge it down, elect
+	# a leader, find no replica to promote, and abort.
+	cluster_redis_cli "$M" ACL SETUSER default -ping >/dev/null
+	check "[13] the leader aborts: -failover-abort-no-good-slave" wait_for 15 aborted_no_good_slave
+	cluster_redis_cli "$M" ACL SETUSER default +ping >/dev/null
+	diag "[13] PING allowed again at +$(cluster_ms_to_s $(($(cluster_now) - SC_TF))) s"
+	sleep 2
+	check "[13] the VIP never left $M ($(chaos_samples_without "$M" "$SC_TF" 1e18) samples without it)" \
+		test "$(chaos_samples_without "$M" "$SC_TF" 1e18)" = 0
+	vcheck "[13] $M's vipd saw the leader elected and did not let go" \
+		bash -c "! grep -q 'leads a failover away' '$CLUSTER_DIR/$M/vipd.log'"
+	restore_dead "$R" || not_ok "[13] $R back as a replica"
+	sleep 1
+	chaos_end
+	CHAOS_DEAD=''
+}
+
 # --- 11: valgrind -----------------------------------------------------------------------------
 sc11() {
 	local M R n rc
@@ -581,11 +695,14 @@ sc11() {
 	CHAOS_UP=0
 }
 
-for s in 1 2 3 4a 4b 5 6a 6b 6c 7a 7b 8a 8b 8c 9 10 11; do
+for s in 1 2 3 4a 4b 4c 5 6a 6b 6c 7a 7b 8a 8b 8c 9 10 12a 12b 13 11; do
 	want "$s" || continue
 	case $s in
 	4a) sc4 a 3000 ;;
 	4b) sc4 b 300 ;;
+	4c) sc4 c auto ;;
+	12a) sc12 a ;;
+	12b) sc12 b ;;
 	6b) sc6 release ;;
 	6c) sc6 keep ;;
 	*) "sc$s" ;;

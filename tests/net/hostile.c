@@ -14,6 +14,16 @@
  *             nothing (the connection is held)
  *   deep      an array nested 100 levels deep, ending in ":1"
  *   bigarray  "*2000000000\r\n", then nothing
+ *   unsolicited  two replies ("+OK") to every request: one nobody asked for
+ *
+ * and, for the subscriber link alone, modes that answer every request
+ * that mentions SUBSCRIBE with a pub/sub reply of a shape hiredis's own
+ * pub/sub code asserts on (0.14: fewer than 2 elements; 1.x: elements that
+ * are not strings, RESP3 aggregates), and every other request (a poll, a
+ * ROLE) with a nil, so that only the subscriber path meets them:
+ *
+ *   sub-empty "*0"          sub-one  ["message"]
+ *   sub-ints  [1, 2, 3]     sub-map  a RESP3 map   sub-push  a RESP3 push
  *
  * IPv4 only. Connections are served side by side (poll), up to
  * MAX_CLIENTS at a time; one more is accepted and closed at once. On
@@ -54,6 +64,7 @@ struct mode {
 	size_t len;
 	uint64_t stream;	/* 'x' bytes after the reply */
 	bool every;		/* answer every request, not just the first */
+	bool sub_only;		/* `reply` to SUBSCRIBE, nil to the rest */
 };
 
 struct client {
@@ -74,6 +85,13 @@ static struct mode modes[] = {
 	{ "stall", S("*2\r\n$6\r\nmaster"), 0, false },
 	{ "deep", NULL, 0, 0, false },		/* build_deep() */
 	{ "bigarray", S("*2000000000\r\n"), 0, false },
+	{ "unsolicited", S("+OK\r\n+OK\r\n"), 0, true },
+	{ "sub-empty", S("*0\r\n"), 0, true, true },
+	{ "sub-one", S("*1\r\n$7\r\nmessage\r\n"), 0, true, true },
+	{ "sub-ints", S("*3\r\n:1\r\n:2\r\n:3\r\n"), 0, true, true },
+	{ "sub-map", S("%1\r\n$7\r\nmessage\r\n:1\r\n"), 0, true, true },
+	{ "sub-push", S(">2\r\n$7\r\nmessage\r\n$2\r\nch\r\n"), 0, true,
+	    true },
 };
 #undef S
 
@@ -128,7 +146,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: hostile -l ADDR -p PORT -m garbage|huge|stall|deep|"
-	    "bigarray [-t SECONDS]\n");
+	    "bigarray|unsolicited|sub-empty|sub-one|sub-ints|sub-map|sub-push "
+	    "[-t SECONDS]\n");
 }
 
 static int64_t
@@ -170,6 +189,10 @@ client_read(struct client *c, const struct mode *m)
 	c->answered = true;
 	c->out = m->reply;
 	c->outlen = m->len;
+	if (m->sub_only && !memmem(buf, (size_t)n, "SUBSCRIBE", 9)) {
+		c->out = "*-1\r\n";
+		c->outlen = 5;
+	}
 	c->outoff = 0;
 	c->stream = m->stream;
 }

@@ -1,14 +1,20 @@
 #!/bin/bash
-# "A Redis or Sentinel that answers with garbage, huge replies or stalls
-# mid-reply costs one connection, never the daemon."
+# "A Redis or Sentinel that answers with garbage, huge replies, replies
+# nobody asked for, pub/sub messages of any shape, or stalls mid-reply costs
+# one connection, never the daemon."
 #
-# One vipd, five VIPs, and in place of every data node and Sentinel a
-# hostile server (tests/net/hostile.c) of one of five modes:
+# One vipd, seven VIPs, and in place of every data node and Sentinel a
+# hostile server (tests/net/hostile.c) of one of these modes:
 #   garbage   non-RESP bytes                  -> protocol error
 #   huge      a 1 GiB bulk, streamed          -> reply larger than 1 MiB
 #   stall     a reply cut off half way        -> no answer within command-timeout
 #   deep      an array nested 100 levels      -> protocol error (depth > 7)
 #   bigarray  "*2000000000", then nothing     -> reply larger than 1 MiB
+#   unsolicited  two replies to each request  -> unexpected reply
+#   sub-*     on the subscriber link only: "*0", ["message"], [1, 2, 3],
+#             a RESP3 map, a RESP3 push (what aborts hiredis's pub/sub
+#             code, 0.14 or 1.x)            -> malformed message (or, for
+#             RESP3 types hiredis 0.14 cannot read, a protocol error)
 # Each VIP's local node and its three Sentinels are of different modes, so
 # every mode is met as a data node and as a Sentinel (command and event
 # links). After 5 s the test checks, as a user would see it, that vipd still
@@ -17,7 +23,7 @@
 # kind of peer, and never grew: its peak RSS (VmHWM) stays below 64 MiB
 # while the huge server streams. Then SIGTERM makes vipd exit 0.
 #
-# Without the 1 MiB limit of src/redis_loop.c this fails: hiredis buffers
+# Without the 1 MiB limit of src/replycap.c this fails: hiredis buffers
 # the streamed bulk until command-timeout (peak RSS ~230 MB with the byte
 # check removed), and without the charge for array elements the bigarray
 # reply maps 16 GB that take minutes to free, so vipd stops answering.
@@ -48,8 +54,9 @@ done
 SERVER_IP=192.0.2.1
 RSS_LIMIT_KB=$((64 * 1024))
 RUN_SECONDS=5
-MODES="garbage huge stall deep bigarray"
-declare -A PORT=([garbage]=7001 [huge]=7002 [stall]=7003 [deep]=7004 [bigarray]=7005)
+MODES="garbage huge stall deep bigarray unsolicited sub-empty sub-one sub-ints sub-map sub-push"
+declare -A PORT=([garbage]=7001 [huge]=7002 [stall]=7003 [deep]=7004 [bigarray]=7005
+	[unsolicited]=7006 [sub-empty]=7007 [sub-one]=7008 [sub-ints]=7009 [sub-map]=7010 [sub-push]=7011)
 declare -A SERVER_PID=()
 # What vipd's log must give as the reason for dropping each kind of peer.
 # deep: hiredis 0.14 refuses more than 7 levels; 1.x parses them, and the
@@ -62,6 +69,12 @@ declare -A REASON=(
 	[stall]='no answer within command-timeout'
 	[deep]='No support for nested multi bulk|malformed'
 	[bigarray]='reply larger than 1 MiB'
+	[unsolicited]='unexpected reply with no request pending'
+	[sub-empty]='malformed message on the subscriber link'
+	[sub-one]='malformed message on the subscriber link'
+	[sub-ints]='malformed message on the subscriber link'
+	[sub-map]='malformed message on the subscriber link|Protocol error'
+	[sub-push]='malformed message on the subscriber link|Protocol error'
 )
 # VIP name -> "local-node-mode sentinel-mode sentinel-mode sentinel-mode"
 declare -A LAYOUT=(
@@ -70,9 +83,15 @@ declare -A LAYOUT=(
 	[c]="stall huge deep garbage"
 	[d]="bigarray huge stall garbage"
 	[e]="deep bigarray garbage huge"
+	[f]="unsolicited sub-empty sub-one sub-ints"
+	[g]="sub-map sub-push unsolicited sub-ints"
 )
-declare -A VIP_ADDR=([a]=192.0.2.101 [b]=192.0.2.102 [c]=192.0.2.103 [d]=192.0.2.104 [e]=192.0.2.105)
-VIPS="a b c d e"
+declare -A VIP_ADDR=([a]=192.0.2.101 [b]=192.0.2.102 [c]=192.0.2.103 [d]=192.0.2.104 [e]=192.0.2.105
+	[f]=192.0.2.106 [g]=192.0.2.107)
+VIPS="a b c d e f g"
+# f and g's Sentinels answer their polls (nil: no such master); only their
+# subscriber links meet the odd shapes.
+SUB_VIPS="f g"
 VIPD_PID=
 DIR=
 
@@ -127,7 +146,7 @@ vipd_conf() {
 vm_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
 vipd_alive() { grep -q '^State:[[:space:]]*[^Z]' "/proc/$VIPD_PID/status" 2>/dev/null; }
 vipd_gone() { ! vipd_alive; }
-vip_count_on_link() { ip -n "$(ns_name h)" -4 addr show dev vip0 | grep -c 'inet 192\.0\.2\.10[1-5]/'; }
+vip_count_on_link() { ip -n "$(ns_name h)" -4 addr show dev vip0 | grep -c 'inet 192\.0\.2\.10[1-7]/'; }
 accepted() { awk '$1 == "accepted" { n = $2 } END { print n + 0 }' "$DIR/$1.log"; }
 max_sent() { awk '$1 == "closed" && $4 > m { m = $4 } END { print m + 0 }' "$DIR/$1.log"; }
 dropped_for() {
@@ -150,7 +169,7 @@ for m in $MODES; do
 	SERVER_PID[$m]=$NS_LAST_PID
 	wait_for 5 grep -q '^ready' "$DIR/$m.log" || bail "the $m server listens on port ${PORT[$m]}"
 done
-ok "five hostile servers listen ($MODES)"
+ok "the hostile servers listen ($MODES)"
 vipd_conf >"$DIR/vipd.conf"
 ns_exec h "$VIPD" -n -c "$DIR/vipd.conf" || bail "the configuration is valid"
 ns_bg h "$DIR/vipd.log" "$VIPD" -d -c "$DIR/vipd.conf"
@@ -179,9 +198,15 @@ rc=$?
 check "vipctl dump still answers (exit $rc)" [ "$rc" -eq 0 ]
 diag "vipctl dump:"
 while IFS= read -r line; do diag "  $line"; done <<<"$dump"
-check "it lists all five VIPs" [ "$(grep -c . <<<"$dump")" -eq 5 ]
+check "it lists all seven VIPs" [ "$(grep -c . <<<"$dump")" -eq 7 ]
 # shellcheck disable=SC2016  # awk's own $4, $7, $9
 for v in $VIPS; do
+	if [[ " $SUB_VIPS " == *" $v "* ]]; then
+		check "VIP $v: released, local node unreachable" \
+			awk -F'\t' -v v="$v" '$1 == v { found = 1; ok = $4 == "released" && $7 == "0" }
+				END { exit !(found && ok) }' <<<"$dump"
+		continue
+	fi
 	check "VIP $v: released, local node unreachable, no Sentinel reachable" \
 		awk -F'\t' -v v="$v" '$1 == v { found = 1; ok = $4 == "released" && $7 == "0" && $9 == "0" }
 			END { exit !(found && ok) }' <<<"$dump"

@@ -22,6 +22,8 @@
 #define THIRD	"192.0.2.13:6379"
 #define OUR_REPLID	"1111111111111111111111111111111111111111"
 #define NEW_REPLID	"2222222222222222222222222222222222222222"
+#define RUN_A		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define RUN_B		"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
 /*
  * views: one char per sentinel:
@@ -55,6 +57,8 @@ struct row {
 	enum node_role peer_role;
 	bool peer_refused;
 	const char *peer_replid2;
+	const char *peer_run_id;	/* now */
+	const char *peer_replica_run_id;	/* when last seen as a replica */
 	/* the interface speaks ARP: claims ask the wire first */
 	bool arp;
 	enum wire_state wire;
@@ -114,15 +118,28 @@ static const struct row rows[] = {
 
 	/* --- 3: a node promoted out of our stream ---------------------- */
 	{ .rule = "3 promoted peer", .name = "old master blind to the "
-	  "leader: the promoted replica's history continues ours",
+	  "leader: the replica it saw is master, its history continues ours",
 	  .views = "uuu", .role = M, .holding = true, .peer = OLD,
-	  .peer_role = M, .peer_replid2 = OUR_REPLID,
+	  .peer_role = M, .peer_replid2 = OUR_REPLID, .peer_run_id = RUN_A,
+	  .peer_replica_run_id = RUN_A,
 	  .want = REL, .reason = "192.0.2.12:6379 reports master, promoted "
 	  "from this node's replication stream" },
 	{ .rule = "3 promoted peer", .name = "the same while not holding: "
 	  "never claim", .views = "uuu", .role = M, .peer = OLD,
-	  .peer_role = M, .peer_replid2 = OUR_REPLID,
+	  .peer_role = M, .peer_replid2 = OUR_REPLID, .peer_run_id = RUN_A,
+	  .peer_replica_run_id = RUN_A,
 	  .want = REL, .reason = "promoted from this node's replication" },
+	{ .rule = "3 promoted peer", .name = "a replica restarted as master "
+	  "from its RDB (our id restored as its replid2) is a new process: "
+	  "not a promotion", .views = "uuu", .role = M, .holding = true,
+	  .peer = OLD, .peer_role = M, .peer_replid2 = OUR_REPLID,
+	  .peer_run_id = RUN_B, .peer_replica_run_id = RUN_A,
+	  .want = HOLD, .reason = "3/3 sentinels agree" },
+	{ .rule = "3 promoted peer", .name = "never seen as a replica: not "
+	  "known to be promoted", .views = "uuu", .role = M, .holding = true,
+	  .peer = OLD, .peer_role = M, .peer_replid2 = OUR_REPLID,
+	  .peer_run_id = RUN_A,
+	  .want = HOLD, .reason = "3/3 sentinels agree" },
 	{ .rule = "3 promoted peer", .name = "a restarted old master says "
 	  "master with a fresh history: the holder keeps the VIP",
 	  .views = "uuu", .role = M, .holding = true, .peer = OLD,
@@ -518,6 +535,11 @@ set_peer(struct fixture *f, const struct row *r, struct decide_input *in)
 	f->peer.role = r->peer_refused ? NODE_ROLE_UNKNOWN : r->peer_role;
 	if (r->peer_replid2)
 		memcpy(f->peer.replid2, r->peer_replid2, REPLID_LEN);
+	if (r->peer_run_id)
+		memcpy(f->peer.run_id, r->peer_run_id, REPLID_LEN);
+	if (r->peer_replica_run_id)
+		memcpy(f->peer.replica_run_id, r->peer_replica_run_id,
+		    REPLID_LEN);
 	in->peers = &f->peer;
 	in->n_peers = 1;
 }

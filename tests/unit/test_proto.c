@@ -366,6 +366,23 @@ test_info_replication_ids(void **state)
 	}
 }
 
+static void
+test_info_run_id(void **state)
+{
+	static const char server[] = "# Server\r\nredis_version:7.0.15\r\n"
+	    "run_id:33345e8d9c6e4bd1f0a2b3c4d5e6f708192a47e9\r\ntcp_port:6379\r\n";
+	char id[REPLID_LEN + 1];
+
+	(void)state;
+	assert_int_equal(proto_parse_info_run_id(server, sizeof(server) - 1,
+	    id), 0);
+	assert_string_equal(id, "33345e8d9c6e4bd1f0a2b3c4d5e6f708192a47e9");
+	assert_int_equal(proto_parse_info_run_id(server, 40, id), -EINVAL);
+	assert_int_equal(proto_parse_info_run_id("run_id:xyz\n", 11, id),
+	    -EINVAL);
+	assert_int_equal(proto_parse_info_run_id(NULL, 0, id), -EINVAL);
+}
+
 /* ---- SENTINEL MASTER ---------------------------------------------------- */
 
 static void
@@ -924,6 +941,7 @@ main(void)
 		cmocka_unit_test(test_info_lengths),
 		cmocka_unit_test(test_info_replication_ids),
 		cmocka_unit_test(test_master_params),
+		cmocka_unit_test(test_info_run_id),
 		cmocka_unit_test(test_pubsub),
 		cmocka_unit_test(test_master_addr),
 		cmocka_unit_test(test_master_addr_embedded_nul),
