@@ -69,7 +69,7 @@ declare -A REASON=(
 	[stall]='no answer within command-timeout'
 	[deep]='No support for nested multi bulk|malformed'
 	[bigarray]='reply larger than 1 MiB'
-	[unsolicited]='unexpected reply with no request pending'
+	[unsolicited]="unexpected reply with no request pending|malformed"
 	[sub-empty]='malformed message on the subscriber link'
 	[sub-one]='malformed message on the subscriber link'
 	[sub-ints]='malformed message on the subscriber link'
@@ -84,7 +84,7 @@ declare -A LAYOUT=(
 	[d]="bigarray huge stall garbage"
 	[e]="deep bigarray garbage huge"
 	[f]="unsolicited sub-empty sub-one sub-ints"
-	[g]="sub-map sub-push unsolicited sub-ints"
+	[g]="sub-one sub-map sub-push unsolicited"
 )
 declare -A VIP_ADDR=([a]=192.0.2.101 [b]=192.0.2.102 [c]=192.0.2.103 [d]=192.0.2.104 [e]=192.0.2.105
 	[f]=192.0.2.106 [g]=192.0.2.107)
