@@ -24,8 +24,9 @@
 
 #include "status.h"
 
-/* Version 2 appended LAST_DECISION to the `vip` record. Clients also read
- * version 1 replies (see ctl_proto.c for why). */
+/* Version 2 appended LAST_DECISION to the `vip` record; version 3 carries
+ * address lists, connection states, names and the `timing` record.
+ * Clients also read versions 1 and 2 (see ctl_proto.c for why). */
 #define CTL_PROTO_VERSION	3
 #define CTL_PROTO_VERSION_MIN	1
 #define CTL_REQUEST_MAX		512	/* request line, '\n' included */

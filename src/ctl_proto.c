@@ -1,6 +1,6 @@
 /*
- * ctl_proto: the control protocol, both halves, without I/O (see ctl.h),
- * and the Prometheus rendering of its records.
+ * ctl_proto: the control protocol, both halves, without I/O (see ctl.h).
+ * (The Prometheus rendering of its records is src/metrics.c.)
  *
  * Line-based over a Unix stream socket; every line ends with '\n', fields
  * are separated by one TAB. The client sends one request line:
@@ -419,13 +419,24 @@ get_hostport(const struct field *f, struct hostport *out)
 	return hostport_parse(buf, out);
 }
 
+/* strtok_r() would skip empty elements ("a,,b", "a,", ",a"); the daemon
+ * never writes them, so they are malformed. */
+static bool
+list_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && s[0] != ',' && s[len - 1] != ',' &&
+	    !strstr(s, ",,");
+}
+
 /* "a/32,b/128": at least one, at most CONFIG_MAX_ADDRESSES. */
 static int
 get_prefixes(const struct field *f, struct vip_status *st)
 {
 	char buf[CONFIG_MAX_ADDRESSES * NETADDR_STRLEN], *p, *save = NULL;
 
-	if (get_text(f, buf, sizeof(buf)) < 0)
+	if (get_text(f, buf, sizeof(buf)) < 0 || !list_ok(buf))
 		return -EINVAL;
 	st->n_addresses = 0;
 	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
@@ -446,7 +457,7 @@ get_addrs(const struct field *f, struct netaddr *out, unsigned int *n)
 	*n = 0;
 	if (field_is(f, "-"))
 		return 0;
-	if (get_text(f, buf, sizeof(buf)) < 0)
+	if (get_text(f, buf, sizeof(buf)) < 0 || !list_ok(buf))
 		return -EINVAL;
 	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
 		if (*n == 2 || netaddr_parse(p, &out[*n]) < 0)
@@ -623,7 +634,7 @@ get_sources(const struct field *f, struct timing *t)
 	char buf[64], *p, *save = NULL;
 	size_t i = 0;
 
-	if (get_text(f, buf, sizeof(buf)) < 0)
+	if (get_text(f, buf, sizeof(buf)) < 0 || !list_ok(buf))
 		return -EINVAL;
 	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
 		if (i == 5)
@@ -700,7 +711,7 @@ add_sentinel(struct ctl_reply *r, const struct field *f, size_t n)
 {
 	struct vip_status *st;
 
-	if (r->n_vips == 0 || last_complete(r) ||
+	if (n < 2 || r->n_vips == 0 || last_complete(r) ||
 	    (r->version >= 3 && !r->timing_seen) || !names_last_vip(r, &f[1]))
 		return -EINVAL;
 	st = &r->vips[r->n_vips - 1];

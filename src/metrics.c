@@ -82,6 +82,8 @@ emit_timing(FILE *out, const char *metric, const struct vip_status *st)
 		{ "no-quorum-hold-down", t->no_quorum_hold_down },
 	};
 
+	if (!t->role_check_interval)
+		return;		/* a vipd too old to say: no sample, not a 0 */
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
 		prom_sample(out, metric, st, "knob", k[i].knob, k[i].v);
 }
