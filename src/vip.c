@@ -47,6 +47,7 @@ struct vip {
 
 	int ifindex;
 	bool link_present, link_up;
+	bool link_noarp;		/* see struct nlwatch_link */
 	bool holding;			/* the VIP is on our interface */
 
 	bool decided;
@@ -123,6 +124,11 @@ garp_start(struct vip *v)
 	v->garp_phase = 0;
 	v->garp_left = v->cfg->garp_count;
 	loop_timer_cancel(v->env->loop, &v->garp);
+	/* No layer-2 neighbour protocol on the interface (lo, a dummy, arp
+	 * off): nobody there could act on a gratuitous ARP / NA; the VIP is
+	 * reached by routing (routed mode, README). */
+	if (v->link_noarp)
+		return;
 	garp_tick(v);	/* the first frames go out now, not on the next tick */
 }
 
@@ -309,21 +315,28 @@ vip_hint(void *arg, const struct sentinel_event *ev)
 static void
 vip_refresh_link(struct vip *v)
 {
-	int ifindex = 0, rc;
-	bool up = false;
+	struct nlwatch_link li;
+	int rc;
 
-	rc = nlwatch_link_state(v->cfg->interface, &ifindex, &up);
+	rc = nlwatch_link_get(v->cfg->interface, &li);
 	if (rc < 0) {
 		log_warn("vip %s: cannot read the state of %s: %s",
 		    v->cfg->name, v->cfg->interface, strerror(-rc));
 		return;
 	}
-	v->ifindex = ifindex;
-	v->link_present = ifindex > 0;
-	v->link_up = v->link_present && up;
+	if (li.ifindex > 0 && li.noarp != v->link_noarp)
+		log_info("vip %s: %s %s", v->cfg->name, v->cfg->interface,
+		    li.noarp ? "has no ARP/NDP (loopback or NOARP): no "
+		    "gratuitous ARP / NA, the VIP must be routed to this node" :
+		    "has ARP/NDP: gratuitous ARP / NA on every claim");
+	v->link_noarp = li.noarp;
+	v->ifindex = li.ifindex;
+	v->link_present = li.ifindex > 0;
+	v->link_up = v->link_present && li.up;
 	v->holding = false;
 	if (v->link_present) {
-		rc = addr_present(v->env->addr, ifindex, &v->cfg->address);
+		rc = addr_present(v->env->addr, li.ifindex,
+		    &v->cfg->address);
 		v->holding = rc > 0;
 	}
 }
