@@ -197,11 +197,14 @@ lost_node() {
 	n1_withdrawn() { [ "$(routed_first_sample_without "$t_off" n1)" -ge 0 ]; }
 	wait_for 15 n1_withdrawn
 	withdraw=$(routed_first_sample_without "$t_off" n1)
+	# an ack from n1 may still arrive in the first milliseconds after t_off
+	first_on_n2() {
+		awk -v k="$t_off" -v ip="${CLUSTER_IP[n2]}" '$1 == "connected" { b = $4 }
+			$1 == "ack" && $3 >= k && b == ip { print $3 - k; exit }' "$BENCH_WRITER_LOG"
+	}
+	n2_acked() { [ -n "$(first_on_n2)" ]; }
 	outage=-
-	if wait_for 20 bench_writer_acked_by "$t_off" "${CLUSTER_IP[n2]}"; then
-		res=$(bench_writer_after "$t_off")
-		outage=${res% *}
-	fi
+	wait_for 20 n2_acked && outage=$(first_on_n2)
 	WITHDRAW+=" $withdraw"
 	[ "$outage" != - ] && NODE_OUT+=" $outage"
 	tsv bfd "run$i" withdraw_ms "$withdraw"

@@ -6,10 +6,12 @@
 #
 #  a. the sysctls: with arp_ignore=1 the VIP on lo does not answer ARP on
 #     the node's Ethernet link (with 0 it does: the probe can see it);
-#     vipd's interface reading says lo has no ARP;
+#     vipd's interface reading says lo has no ARP; README's FRR
+#     configurations pass FRR's syntax check (vtysh -C);
 #  b. FRR up: the router's BGP and BFD sessions with n1 and n2; the route
 #     sampler (the router's kernel table every 20 ms) shows two paths when
 #     both nodes have the address, none when neither has: the oracle works;
+#     a route to the VIP on a node (not the address) announces nothing;
 #  c. vipd on n1 and n2: the router routes the VIP to n1 only; the address
 #     is on n1's lo as vipd puts it (/32, label lo:vip, deprecated); the
 #     client writes through the VIP (Redis bound to it, ip_nonlocal_bind);
@@ -110,6 +112,23 @@ else
 	skip "a: this kernel has no dummy devices"
 fi
 
+# README's routed-mode section gives complete FRR configurations for a data
+# node and the router (integrated frr.conf): FRR's own syntax check.
+readme_confs() {
+	awk -v dir="$CLUSTER_DIR" '
+		/^```/ { if (inb) { if (f) close(out); inb = f = 0 } else { inb = first = 1 } next }
+		inb && first { first = 0; if ($0 ~ /^frr defaults/) { n++; out = dir "/readme." n ".conf"; f = 1 } }
+		f { print > out }
+		END { print n + 0 }' "$top_srcdir/README.md"
+}
+if [ -r "$top_srcdir/README.md" ]; then
+	nconf=$(readme_confs)
+	conf_ok() { local f; for f in "$CLUSTER_DIR"/readme.*.conf; do vtysh -C -f "$f" >/dev/null 2>&1 || return 1; done; }
+	check "a: README's FRR configurations ($nconf) pass vtysh -C" test "$nconf" = 2 -a -n "$(conf_ok && echo y)"
+else
+	skip "a: README.md not found in $top_srcdir"
+fi
+
 # --- b. Redis, Sentinel, FRR; the oracle ---------------------------------------------------
 cluster_start_redis n1 || bail "redis on n1 starts"
 cluster_start_redis n2 n1 || bail "redis on n2 starts"
@@ -139,6 +158,12 @@ check "b: (oracle) with the address on both nodes by hand the router has two pat
 ip -n "$(ns_name n1)" addr del "$CLUSTER_VIP/32" dev lo
 ip -n "$(ns_name n2)" addr del "$CLUSTER_VIP/32" dev lo
 check "b: (oracle) with the address on neither, no route" wait_for 5 routed_paths_are -
+# What the data node's bgpd announces is the connected route of the address,
+# not any route to the VIP (which `network` with import-check would accept).
+ip -n "$(ns_name n1)" route add "$CLUSTER_VIP/32" via "${ROUTED_GW[n1]}"
+sleep 1
+check "b: a route to the VIP on n1 (not the address) makes its bgpd announce nothing" routed_paths_are -
+ip -n "$(ns_name n1)" route del "$CLUSTER_VIP/32" via "${ROUTED_GW[n1]}"
 
 # --- c. vipd ------------------------------------------------------------------------------------
 # Every ARP frame about the VIP in the router and both nodes (lo included).
