@@ -25,8 +25,11 @@
 # it by PID) with everything of its own in $CLUSTER_DIR/NODE/frr: the
 # configuration (-f), the vty sockets (--vty_socket), the zserv socket (-z),
 # the pid file (-i), bfdd's control socket (--bfdctl) and the logs. Nothing is
-# shared with another instance or with a system FRR. The daemons drop to the
-# frr user as packaged, so that directory belongs to frr.
+# shared with another instance or with a system FRR (-N NAME would only move
+# the defaults to NAME sub-directories of /etc/frr and /var/run/frr, outside
+# the run's directory). -P 0: no TCP vty. The daemons drop to the frr user as
+# packaged (root is refused: not in the frrvty group), so that directory
+# belongs to frr.
 #
 # Function prefix: routed_.
 
