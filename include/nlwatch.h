@@ -42,6 +42,7 @@ struct nlwatch_event {
 	bool up;		/* NLWATCH_LINK: IFF_UP and IFF_RUNNING (the
 				 * kernel sets RUNNING iff operstate is UP or
 				 * UNKNOWN) */
+	bool noarp;		/* NLWATCH_LINK: as in struct nlwatch_link */
 };
 
 typedef void (*nlwatch_cb)(void *arg, const struct nlwatch_event *ev);
@@ -49,9 +50,26 @@ typedef void (*nlwatch_cb)(void *arg, const struct nlwatch_event *ev);
 struct nlwatch *nlwatch_open(struct loop *l, nlwatch_cb cb, void *arg);
 void nlwatch_close(struct nlwatch *w);	/* NULL-safe */
 
-/* Current state of an interface by name: ifindex (0 if absent, still
- * returning 0) and up (same rule as events). One blocking RTM_GETLINK on a
- * socket of its own; returns 0 or -errno. */
+/* What vipd needs to know about one interface. */
+struct nlwatch_link {
+	int ifindex;		/* 0: no such interface */
+	bool up;		/* same rule as nlwatch_event.up */
+	/* No layer-2 neighbour protocol on this interface: IFF_NOARP or
+	 * IFF_LOOPBACK (the loopback, a dummy device, `ip link set DEV arp
+	 * off`). The kernel answers neither ARP nor IPv6 neighbour
+	 * solicitations there, and no client shares a segment with it: an
+	 * address on it is reached by routing (a /32 announced over BGP).
+	 * Whatever speaks to the segment on a VIP's behalf (gratuitous ARP /
+	 * unsolicited NA, an ARP probe before a claim, resets sent to stale
+	 * clients) has nobody to talk to and must stay silent. */
+	bool noarp;
+};
+
+/* Current state of an interface by name (ifindex 0 if absent, still
+ * returning 0). One blocking RTM_GETLINK on a socket of its own; returns 0
+ * or -errno. nlwatch_link_state() is the same for callers that need only
+ * ifindex and up. */
+int nlwatch_link_get(const char *ifname, struct nlwatch_link *out);
 int nlwatch_link_state(const char *ifname, int *ifindex, bool *up);
 
 #endif

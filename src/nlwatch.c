@@ -90,6 +90,14 @@ on_addr(struct nlwatch *w, struct nlmsghdr *h)
 	emit(w, &ev);
 }
 
+/* The loopback has no IFF_NOARP but answers no ARP either (it has no
+ * link-layer header at all); see struct nlwatch_link. */
+static bool
+flags_noarp(unsigned int flags)
+{
+	return (flags & (IFF_NOARP | IFF_LOOPBACK)) != 0;
+}
+
 static void
 on_link(struct nlwatch *w, struct nlmsghdr *h)
 {
@@ -110,6 +118,7 @@ on_link(struct nlwatch *w, struct nlmsghdr *h)
 	 * operstate test. */
 	ev.up = ev.kind == NLWATCH_LINK && (ifi->ifi_flags & IFF_UP) &&
 	    (ifi->ifi_flags & IFF_RUNNING);
+	ev.noarp = ev.kind == NLWATCH_LINK && flags_noarp(ifi->ifi_flags);
 	emit(w, &ev);
 }
 
@@ -252,15 +261,14 @@ nlwatch_close(struct nlwatch *w)
 }
 
 int
-nlwatch_link_state(const char *ifname, int *ifindex, bool *up)
+nlwatch_link_get(const char *ifname, struct nlwatch_link *out)
 {
 	struct rtnl_link *link = NULL;
 	struct nl_sock *sk;
 	unsigned int flags;
 	int ret;
 
-	*ifindex = 0;
-	*up = false;
+	memset(out, 0, sizeof(*out));
 	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ)
 		return -EINVAL;
 	sk = nl_socket_alloc();
@@ -277,12 +285,24 @@ nlwatch_link_state(const char *ifname, int *ifindex, bool *up)
 	}
 	if (ret < 0)
 		goto out;
-	*ifindex = rtnl_link_get_ifindex(link);
+	out->ifindex = rtnl_link_get_ifindex(link);
 	flags = rtnl_link_get_flags(link);
 	/* Same rule as on_link(): IFF_RUNNING covers operstate UP/UNKNOWN. */
-	*up = (flags & IFF_UP) && (flags & IFF_RUNNING);
+	out->up = (flags & IFF_UP) && (flags & IFF_RUNNING);
+	out->noarp = flags_noarp(flags);
 out:
 	rtnl_link_put(link);
 	nl_socket_free(sk);
 	return addr_nl_errno(ret);
+}
+
+int
+nlwatch_link_state(const char *ifname, int *ifindex, bool *up)
+{
+	struct nlwatch_link li;
+	int ret = nlwatch_link_get(ifname, &li);
+
+	*ifindex = li.ifindex;
+	*up = li.up;
+	return ret;
 }

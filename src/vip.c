@@ -1,12 +1,9 @@
 /* vip: one VIP, from inputs to verdict to the wire (see vip.h). */
 #include <errno.h>
 #include <inttypes.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -645,50 +642,39 @@ vip_hint(void *arg, const struct sentinel_event *ev)
 
 /* ---- the interface ---------------------------------------------------------------- */
 
-/* Does the link speak ARP/ND? A loopback or NOARP device (routed mode:
- * the address is announced by a routing daemon) gets no announcement and
- * no probe. */
-static bool
-link_has_arp(const char *ifname)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	bool arp = true;
-
-	if (fd < 0)
-		return true;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
-		arp = !(ifr.ifr_flags & (IFF_NOARP | IFF_LOOPBACK));
-	close(fd);
-	return arp;
-}
-
 /* Re-read the interface and which of our addresses are on it. */
 static void
 vip_refresh_link(struct vip *v)
 {
-	int ifindex = 0, rc;
-	bool up = false;
+	struct nlwatch_link li;
+	bool arp;
+	int rc;
 
-	rc = nlwatch_link_state(v->cfg->interface, &ifindex, &up);
+	rc = nlwatch_link_get(v->cfg->interface, &li);
 	if (rc < 0) {
 		log_warn("vip %s: cannot read the state of %s: %s",
 		    v->cfg->name, v->cfg->interface, strerror(-rc));
 		return;
 	}
-	v->ifindex = ifindex;
-	v->link_present = ifindex > 0;
-	v->link_up = v->link_present && up;
-	v->link_arp = v->link_present && link_has_arp(v->cfg->interface);
+	/* Without ARP/ND (loopback, NOARP: routed mode) nobody on a segment
+	 * is told, asked or answered on the VIP's behalf. */
+	arp = li.ifindex > 0 && !li.noarp;
+	if (li.ifindex > 0 && arp != v->link_arp)
+		log_info("vip %s: %s %s", v->cfg->name, v->cfg->interface, !arp ?
+		    "has no ARP/NDP (loopback or NOARP): no gratuitous ARP / "
+		    "NA, no probe, the VIP must be routed to this node" :
+		    "has ARP/NDP: gratuitous ARP / NA on every claim");
+	v->ifindex = li.ifindex;
+	v->link_present = li.ifindex > 0;
+	v->link_up = v->link_present && li.up;
+	v->link_arp = arp;
 	if (!v->link_arp)
 		v->wire.checkable = false;
 	else if (!v->wire.checkable && v->wire.state == WIRE_UNKNOWN)
 		v->wire.checkable = v->cfg->wire_probe;
 	v->holding = false;
 	for (size_t i = 0; v->link_present && i < v->cfg->n_addresses; i++)
-		if (addr_present(v->env->addr, ifindex,
+		if (addr_present(v->env->addr, li.ifindex,
 		    &v->cfg->addresses[i]) > 0)
 			v->holding = true;
 }

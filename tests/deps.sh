@@ -5,6 +5,7 @@ VIPD_DEPS=(
 	libhiredis-dev libnl-3-dev libnl-route-3-dev libconfuse-dev libcmocka-dev
 	redis-server redis-sentinel redis-tools
 	iproute2 tcpdump util-linux valgrind
+	frr
 )
 
 deps_install() {
@@ -21,5 +22,17 @@ deps_install() {
 	echo "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
+	# frr (tests/net/routed.sh starts its daemons itself, per namespace)
+	# would start its own service in the host's namespace: no package
+	# service starts during this install (invoke-rc.d and
+	# deb-systemd-invoke ask policy-rc.d), unless a policy is in place.
+	local policy='' rc
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d &&
+			policy=/usr/sbin/policy-rc.d
+	fi
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	rc=$?
+	[ -n "$policy" ] && rm -f "$policy"
+	return $rc
 }

@@ -29,6 +29,8 @@
 #   CLUSTER_VIPD_WRAPPER        a command vipd is run under (e.g. valgrind ...)
 #   CLUSTER_FAILOVER_TIMEOUT    sentinel failover-timeout (default 10000)
 #   CLUSTER_WRITER_PREFIX       the writer's keys are <prefix>:<n> (default seq)
+#   CLUSTER_VIP_INTERFACE       the interface in vipd.conf (default eth0;
+#                               tests/lib/routed.sh sets lo)
 #
 # Function prefixes: cluster_ (this file), ns_ / ok / diag (netns.sh).
 
@@ -317,7 +319,7 @@ cluster_vip_conf() {
 	cat <<-EOF
 		vip "$name" {
 		    address = "$address"
-		    interface = "eth0"
+		    interface = "${CLUSTER_VIP_INTERFACE:-eth0}"
 		    redis = "${CLUSTER_IP[$node]}:$CLUSTER_REDIS_PORT"
 		    sentinels = { $sentinels }
 		$lines

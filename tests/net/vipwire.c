@@ -8,7 +8,8 @@
  *   vipwire add|del IFNAME ADDR[/LEN]         addr_add() / addr_del()
  *   vipwire present IFNAME ADDR[/LEN]         exit 0 present, 1 absent
  *   vipwire list-local                        addr_list_local(), one a line
- *   vipwire link IFNAME                       nlwatch_link_state()
+ *   vipwire link IFNAME                       nlwatch_link_get(): "eth0 ifindex 2
+ *       arp up" (arp|noarp: see struct nlwatch_link; up|down)
  *   vipwire announce IFNAME ADDR COUNT INTERVAL_MS
  *   vipwire watch IFNAME ADDR|any SECONDS [STALL_MS]
  *       nlwatch events, one a line: "<ms> addr-del 192.0.2.100/32 ifindex
@@ -119,13 +120,14 @@ cmd_list_local(void)
 static int
 cmd_link(const char *ifname)
 {
-	int ifindex, ret;
-	bool up;
+	struct nlwatch_link li;
+	int ret;
 
-	ret = nlwatch_link_state(ifname, &ifindex, &up);
+	ret = nlwatch_link_get(ifname, &li);
 	if (ret < 0)
 		return fail("link", ret);
-	printf("%s ifindex %d %s\n", ifname, ifindex, up ? "up" : "down");
+	printf("%s ifindex %d %s %s\n", ifname, li.ifindex,
+	    li.noarp ? "noarp" : "arp", li.up ? "up" : "down");
 	return 0;
 }
 
