@@ -659,7 +659,7 @@ vip_refresh_link(struct vip *v)
 	/* Without ARP/ND (loopback, NOARP: routed mode) nobody on a segment
 	 * is told, asked or answered on the VIP's behalf. */
 	arp = li.ifindex > 0 && !li.noarp;
-	if (li.ifindex > 0 && arp != v->link_arp)
+	if (li.ifindex > 0 && (arp != v->link_arp || !v->link_present))
 		log_info("vip %s: %s %s", v->cfg->name, v->cfg->interface, !arp ?
 		    "has no ARP/NDP (loopback or NOARP): no gratuitous ARP / "
 		    "NA, no probe, the VIP must be routed to this node" :

@@ -175,11 +175,14 @@ cluster_kill_redis() {
 
 # cluster_start_sentinel NODE: generated config (Sentinel rewrites it).
 cluster_start_sentinel() {
-	local node=$1 dir="$CLUSTER_DIR/$1/sentinel"
+	local node=$1 dir="$CLUSTER_DIR/$1/sentinel" bind=${CLUSTER_IP[$1]}
 	mkdir -p "$dir"
+	# the second address too, where the topology gives the node one
+	ns_exec "$node" ip -o addr show | grep -q " ${CLUSTER_ALT_IP[$node]:-none}/" &&
+		bind+=" ${CLUSTER_ALT_IP[$node]}"
 	cat >"$dir/sentinel.conf" <<-EOF
 		port $CLUSTER_SENTINEL_PORT
-		bind ${CLUSTER_IP[$node]} ${CLUSTER_ALT_IP[$node]}
+		bind $bind
 		daemonize no
 		dir $dir
 		sentinel monitor $CLUSTER_MASTER_NAME ${CLUSTER_IP[n1]} $CLUSTER_REDIS_PORT 2
