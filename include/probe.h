@@ -50,7 +50,9 @@ struct probe;
  * once, from the loop (never from inside probe_start): at the first answer,
  * after the last wait with answered = false, or with error set (no
  * CAP_NET_RAW, not an Ethernet interface, interface down or gone: then
- * nothing can be concluded). The probe frees itself when `done` returns;
+ * nothing can be concluded). The probe closes its sockets and frees itself
+ * when `done` returns (closing a packet socket waits for an RCU grace
+ * period in the kernel, ~10 ms each: after the result, not before it);
  * `done` may call probe_cancel() on it (a no-op then), the caller must
  * forget the pointer. Returns NULL with errno set (EINVAL: no or too many
  * addresses, an unknown family, count or interval 0, no callback; ENOMEM)
@@ -60,7 +62,8 @@ struct probe *probe_start(struct loop *l, int ifindex,
     const struct netaddr *addrs, size_t n, unsigned int count,
     unsigned int interval_ms,
     void (*done)(void *arg, const struct probe_result *r), void *arg);
-/* Stop a running probe and free it; NULL-safe; no callback afterwards. */
+/* Stop a running probe and free it; NULL-safe; no callback afterwards.
+ * Blocks while the kernel releases the sockets (see above). */
 void probe_cancel(struct probe *p);
 
 /* ARP probe (RFC 5227 2.1.1): Ethernet broadcast from mac, request, sender

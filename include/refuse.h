@@ -32,11 +32,12 @@ struct loop;
 struct refuse;
 
 /*
- * No more resets than this in any one second, sent or not (a spoofed SYN
- * flood must not turn us into a reflector; a reset is no larger than the
- * SYN it answers, so there is no amplification either way). Linux's own
- * ICMP error limit is of the same order (1 per ms); clients past the limit
- * simply wait for their retransmission, as without refuse.
+ * No more resets than this in any one second, per refuse_start(), sent or
+ * not: a spoofed SYN flood must not turn us into a reflector (a reset is
+ * no larger than the SYN it answers, so there is no amplification either
+ * way). The same budget as Linux's own for ICMP errors
+ * (net.ipv4.icmp_msgs_per_sec, 1000 by default). Clients past the limit
+ * wait for their SYN retransmission, as they would without refuse.
  */
 #define REFUSE_MAX_PER_SEC	1000
 #define REFUSE_ADDRS_MAX	FRAME_ADDRS_MAX
@@ -53,7 +54,10 @@ struct refuse;
  */
 struct refuse *refuse_start(struct loop *l, int ifindex,
     const struct netaddr *addrs, size_t n);
-void refuse_stop(struct refuse *r);		/* NULL-safe */
+/* NULL-safe. Closing the sockets waits for an RCU grace period in the
+ * kernel (~10 ms per family in use, measured): stop refusing before taking
+ * an address back, not in the middle of a latency-critical claim. */
+void refuse_stop(struct refuse *r);
 uint64_t refuse_count(const struct refuse *r);	/* RSTs sent so far */
 
 /*
