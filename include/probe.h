@@ -25,13 +25,14 @@
 #include <stdint.h>
 #include <linux/filter.h>
 
+#include "frame.h"
 #include "netaddr.h"
 
 struct loop;
 
 #define PROBE_ARP_LEN	42	/* 14 Ethernet + 28 ARP */
 #define PROBE_NS_LEN	78	/* 14 + 40 IPv6 + 24 NS, no option */
-#define PROBE_ADDRS_MAX	64	/* addresses one probe asks for */
+#define PROBE_ADDRS_MAX	FRAME_ADDRS_MAX	/* addresses one probe asks for */
 
 struct probe_result {
 	bool answered;		/* another node answered for (or announced)
@@ -54,9 +55,9 @@ struct probe;
  * when `done` returns (closing a packet socket waits for an RCU grace
  * period in the kernel, ~10 ms each: after the result, not before it);
  * `done` may call probe_cancel() on it (a no-op then), the caller must
- * forget the pointer. Returns NULL with errno set (EINVAL: no or too many
- * addresses, an unknown family, count or interval 0, no callback; ENOMEM)
- * if it cannot start.
+ * forget the pointer. Returns NULL with errno set if it cannot start
+ * (EINVAL: no or too many addresses, an unknown family, count or interval
+ * 0, no callback, no interface index; ENOMEM).
  */
 struct probe *probe_start(struct loop *l, int ifindex,
     const struct netaddr *addrs, size_t n, unsigned int count,
