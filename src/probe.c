@@ -173,8 +173,8 @@ na_mac(const uint8_t *f, size_t end, uint8_t out[6])
 }
 
 static int
-parse_na(const uint8_t *f, size_t len, const struct netaddr *addrs,
-    size_t n, struct probe_result *r)
+parse_na(const uint8_t *f, size_t len, const uint8_t mac[6],
+    const struct netaddr *addrs, size_t n, struct probe_result *r)
 {
 	size_t end;
 	int i;
@@ -187,9 +187,16 @@ parse_na(const uint8_t *f, size_t len, const struct netaddr *addrs,
 	if ((i = find(addrs, n, AF_INET6, f + OFF_ND_TARGET)) < 0)
 		return 0;
 	end = OFF_ICMP6 + frame_get16(f + OFF_IP6 + 4);
+	na_mac(f, end < len ? end : len, r->mac);
+	/* An advertisement that puts the address at our own MAC is our
+	 * words reflected (as an ARP frame with our sender MAC is), not
+	 * somebody else's answer. */
+	if (memcmp(r->mac, mac, 6) == 0) {
+		memset(r->mac, 0, 6);
+		return 0;
+	}
 	r->answered = true;
 	r->addr = addrs[i];
-	na_mac(f, end < len ? end : len, r->mac);
 	return 1;
 }
 
@@ -203,7 +210,7 @@ probe_parse(const uint8_t *frame, size_t len, const uint8_t mac[6],
 	case ETHERTYPE_ARP:
 		return parse_arp(frame, len, mac, addrs, n, r);
 	case ETHERTYPE_IPV6:
-		return parse_na(frame, len, addrs, n, r);
+		return parse_na(frame, len, mac, addrs, n, r);
 	}
 	return 0;
 }

@@ -274,6 +274,12 @@ test_parse_ignores_our_mac(void **state)
 	memcpy(f, na_answer, sizeof(na_answer));
 	memcpy(f + 6, mac, 6);
 	assert_int_equal(judge(f, sizeof(na_answer), both, 3, &r), 0);
+	/* Another source, but the NA puts the address at our MAC (found by
+	 * fuzz_frame): no answer either. */
+	memcpy(f, na_answer, sizeof(na_answer));
+	memcpy(f + 80, mac, 6);
+	assert_int_equal(probe_parse(f, sizeof(na_answer), mac, both, 3, &r),
+	    0);
 	/* Our own probe, as built. */
 	assert_int_equal(probe_build_arp(f, sizeof(f), mac, &a.u.v4),
 	    PROBE_ARP_LEN);
