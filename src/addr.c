@@ -22,8 +22,9 @@ struct addr_ctx {
 int
 addr_nl_errno(int nlerr)
 {
-	/* The reverse of libnl's lib/error.c nl_syserr2nlerr() (reference
-	 * C.1); codes without a kernel origin become EIO. */
+	/* The reverse of libnl 3.7's nl_syserr2nlerr() (lib/error.c), which
+	 * folds the kernel's errno values into NLE_* codes; codes without a
+	 * kernel origin become EIO. */
 	switch (nlerr < 0 ? -nlerr : nlerr) {
 	case NLE_SUCCESS:	return 0;
 	case NLE_INTR:		return -EINTR;
@@ -103,8 +104,9 @@ build(int ifindex, const struct prefix *vip)
 	rtnl_addr_set_family(ra, vip->addr.family);
 	if (rtnl_addr_set_local(ra, local) < 0)
 		goto fail;
-	/* set_local() copies the nl_addr's own prefix length (reference
-	 * C.1), so the configured one must be set after it. */
+	/* rtnl_addr_set_local() overwrites the prefix length with the
+	 * nl_addr's own (/32 or /128 for a bare address; libnl 3.7
+	 * lib/route/addr.c), so the configured one must be set after it. */
 	rtnl_addr_set_prefixlen(ra, (int)vip->len);
 	nl_addr_put(local);
 	return ra;
@@ -137,9 +139,10 @@ addr_add(struct addr_ctx *a, int ifindex, const char *ifname,
 	ra = build(ifindex, vip);
 	if (!ra)
 		return -ENOMEM;
-	/* The label only marks the VIP in `ip addr`; the kernel refuses
-	 * labels of IFNAMSIZ or more (reference C.2), so long names go
-	 * without one. IPv6 addresses have no labels. */
+	/* The label only marks the VIP in `ip addr`; labels of IFNAMSIZ (16)
+	 * characters or more are refused (rtnl_addr_set_label() says
+	 * -NLE_RANGE), so long names go without one. IPv6 addresses have no
+	 * labels. */
 	if (vip->addr.family == AF_INET && ifname &&
 	    (size_t)snprintf(label, sizeof(label), "%s:vip", ifname) <
 	    sizeof(label))
@@ -158,7 +161,8 @@ addr_add(struct addr_ctx *a, int ifindex, const char *ifname,
 	if (vip->addr.family == AF_INET6)
 		rtnl_addr_set_flags(ra, IFA_F_NODAD);
 	/* NLM_F_REPLACE makes a repeated add succeed and refresh the
-	 * lifetimes; without it the kernel says EEXIST (reference C.2). */
+	 * lifetimes; without it the kernel says EEXIST (tests/net/wire.sh (a)
+	 * adds twice). */
 	ret = rtnl_addr_add(a->sk, ra, NLM_F_REPLACE);
 	if (ret == -NLE_EXIST)
 		ret = 0;
@@ -183,9 +187,10 @@ addr_del(struct addr_ctx *a, int ifindex, const struct prefix *vip)
 	if (!ra)
 		return -ENOMEM;
 	/* No label: the kernel would then match on it too, and a VIP that
-	 * someone re-added by hand without it would stay. Local address and
-	 * prefix length are both matched (reference C.2: a wrong prefix
-	 * length deletes nothing), so this never takes the primary. */
+	 * someone re-added by hand without it would stay. The kernel matches
+	 * both the local address and the prefix length (a wrong prefix
+	 * length deletes nothing, with EADDRNOTAVAIL: tests/net/wire.sh (e)),
+	 * so this never takes the primary. */
 	ret = rtnl_addr_delete(a->sk, ra, 0);
 	if (ret == -NLE_NOADDR)
 		ret = 0;
@@ -241,8 +246,9 @@ addr_present(struct addr_ctx *a, int ifindex, const struct prefix *vip)
 	if (ret < 0)
 		return ret;
 	/* Compare bytes and prefix length ourselves: rtnl_addr_get() keys
-	 * on nl_addr_cmp(), whose prefix handling is easy to get wrong
-	 * (reference C.1, C.2). */
+	 * on nl_addr_cmp(), which compares the key's prefix length too, and
+	 * a key built from a bare address carries /32 or /128 whatever the
+	 * address on the interface has. */
 	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_addr *ra = (struct rtnl_addr *)o;
 

@@ -186,8 +186,9 @@ on_readable(void *arg, uint32_t events)
 			resync_if_drained(w);
 			break;
 		}
-		/* libnl maps the socket's ENOBUFS to -NLE_NOMEM (reference
-		 * C.1); the socket keeps working, only our view is stale. */
+		/* libnl folds the socket's ENOBUFS into -NLE_NOMEM
+		 * (nl_syserr2nlerr()); the socket keeps working, only our
+		 * view is stale. */
 		if (ret == -NLE_NOMEM) {
 			lost(w);
 			continue;

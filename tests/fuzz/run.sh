@@ -8,7 +8,7 @@
 # directory: each target runs on a fresh copy of its seeds in
 # WORKDIR/<target>/corpus (the seeds in the tree never change), for
 # FUZZ_SECONDS seconds (default 60) under nice, one target at a time.
-# Targets default to all four: config proto event ctl.
+# Targets default to all five: config proto event ctl frame.
 #
 # Per target it prints the executions and either "no crash" or each crash
 # file with its first bytes in hex and the sanitizer's report; the whole
@@ -23,7 +23,7 @@ if [ $# -lt 3 ]; then
 fi
 bindir=$1 srcdir=$2 workdir=$3
 shift 3
-[ $# -gt 0 ] || set -- config proto event ctl
+[ $# -gt 0 ] || set -- config proto event ctl frame
 seconds=${FUZZ_SECONDS:-60}
 case $seconds in
 ''|*[!0-9]*) echo "$0: FUZZ_SECONDS must be a number of seconds" >&2; exit 2 ;;

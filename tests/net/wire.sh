@@ -12,6 +12,8 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 # shellcheck source=../lib/netns.sh
 . "$top_srcdir/tests/lib/netns.sh"
+# shellcheck source=../lib/wire.sh
+. "$top_srcdir/tests/lib/wire.sh"
 
 VIPWIRE="$top_builddir/tests/net/vipwire"
 [ -x "$VIPWIRE" ] || tap_skip_all "vipwire not built (make check builds it)"
@@ -26,58 +28,15 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/wire.XXXXXX") || exit 1
 rm_tmp() { rm -rf "$TMP"; }
 NS_CLEANUP_HOOKS+=(rm_tmp)
 
-# vw NODE ARGS: vipwire in NODE; announce's progress line goes to a log.
-vw() {
-	local node=$1; shift
-	if [ "$1" = announce ]; then
-		ns_exec "$node" "$VIPWIRE" "$@" >>"$TMP/announce.log"
-	else
-		ns_exec "$node" "$VIPWIRE" "$@"
-	fi
-}
-# vw_both NODE OP [ARGS]: vipwire OP for the IPv4 and then the IPv6 VIP.
-vw_both() { vw "$1" "$2" eth0 $V4 "${@:3}" && vw "$1" "$2" eth0 $V6 "${@:3}"; }
 absent() { ! vw "$1" present eth0 "$2"; }
 lists_vips() { local out; out=$(vw "$1" list-local) &&
 	grep -qx "$V4" <<<"$out" && grep -qx "$V6" <<<"$out"; }
 link_is() { vw "$1" link eth0 | grep -q " $2\$"; }
 route_src() { ip -n "$(ns_name "$1")" "${@:4}" route get "$2" | grep -q "src $3 "; }
-mac_of() { ip -n "$(ns_name "$1")" -br link show eth0 | awk '{ print $3 }'; }
-hex_of_mac() { echo "${1//:/}"; }
 # One `ip -o addr` line for an address with exactly this prefix.
 addr_line() { ip -n "$(ns_name "$1")" -d -o addr show dev eth0 | grep -F " $2 "; }
 has_addr() { addr_line "$1" "$2" >/dev/null; }
 lacks_addr() { ! has_addr "$1" "$2"; }
-# tcp NODE HOST PORT: one TCP connection with bash's /dev/tcp, 3 s at most.
-tcp() { ns_exec "$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
-neigh_mac() { ip -n "$(ns_name "$1")" neigh show "$2" dev eth0 | awk '{ print $3 }'; }
-neigh_is() { [ "$(neigh_mac "$1" "$2")" = "$3" ]; }
-log_has() { grep -qF -- "$2" "$1"; }
-# listen NODE ADDR PORT: a background `vipwire listen`, log in $TMP.
-listen() {
-	local log="$TMP/listen-$1-$3.log"
-	ns_bg "$1" "$log" "$VIPWIRE" listen "$2" "$3" 50
-	wait_for 3 log_has "$log" listening || diag "listener $1 $2:$3 not ready"
-}
-
-# pcap_frames FILE FILTER: each matching frame as one line of hex bytes.
-pcap_frames() {
-	tcpdump -r "$1" -nn -xx "$2" 2>/dev/null | awk '
-		/^[0-9]/ { if (h != "") print h; h = ""; next }
-		/^[ \t]+0x/ { for (i = 2; i <= NF; i++) h = h $i }
-		END { if (h != "") print h }'
-}
-
-# field WHAT HEX OFFSET LEN WANT: bytes [OFFSET, OFFSET+LEN) of a frame.
-field() {
-	local what=$1 hex=$2 off=$3 len=$4 want=$5 got
-	got=${hex:$((off * 2)):$((len * 2))}
-	if [ "$got" = "$want" ]; then
-		ok "$what (bytes $off..$((off + len - 1)) = $want)"
-	else
-		not_ok "$what (bytes $off..$((off + len - 1)) = ${got:-none}, want $want)"
-	fi
-}
 
 # ---------------------------------------------------------------------------
 ns_switch || { echo "Bail out! cannot build the switch"; exit 1; }
