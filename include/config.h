@@ -84,6 +84,10 @@ struct vip_config {
 	 * for the VIP before claiming it. */
 	bool wire_probe;
 
+	/* After letting go of the VIP, answer the SYNs of clients that still
+	 * send them here with a reset (refuse.h), for a few seconds. */
+	bool refuse_after_release;
+
 	char *notify;			/* program run on each transition; NULL = none */
 	unsigned int notify_timeout;	/* ms */
 

@@ -37,6 +37,7 @@ enum config_key {
 	K_ADDRESS, K_INTERFACE, K_REDIS, K_ANNOUNCE, K_SENTINELS, K_POLICY,
 	K_REDIS_USER, K_REDIS_PASSWORD_FILE, K_SENTINEL_USER,
 	K_SENTINEL_PASSWORD_FILE, K_NOTIFY, K_EARLY_CLAIM, K_WIRE_PROBE,
+	K_REFUSE,
 	K_KNOB0,
 	K_COUNT = K_KNOB0 + CONFIG_N_KNOBS
 };
@@ -44,6 +45,7 @@ static const char *const config_keys[K_KNOB0] = {
 	"address", "interface", "redis", "announce", "sentinels",
 	"no-quorum-policy", "redis-user", "redis-password-file", "sentinel-user",
 	"sentinel-password-file", "notify", "early-claim", "wire-probe",
+	"refuse-after-release",
 };
 /* no-quorum-hold-down, fifth in CONFIG_KNOBS */
 #define K_HOLD_DOWN	(K_KNOB0 + 4)
@@ -227,6 +229,7 @@ config_check_str(int key, const char *name, const char *value, char *err,
 		return config_check_choice(name, value, "release", "keep", err, errlen);
 	case K_EARLY_CLAIM:
 	case K_WIRE_PROBE:
+	case K_REFUSE:
 		return config_check_choice(name, value, "yes", "no", err, errlen);
 	case K_REDIS_USER:
 	case K_SENTINEL_USER:
@@ -472,6 +475,8 @@ config_fill_vip(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 	    NO_QUORUM_KEEP : NO_QUORUM_RELEASE;
 	vc->early_claim = strcmp(cfg_getstr(sec, "early-claim"), "no") != 0;
 	vc->wire_probe = strcmp(cfg_getstr(sec, "wire-probe"), "no") != 0;
+	vc->refuse_after_release = strcmp(cfg_getstr(sec,
+	    "refuse-after-release"), "no") != 0;
 	if (config_dup_opt(sec, "notify", &vc->notify) < 0 ||
 	    config_fill_auth(ctx, sec, "redis", K_REDIS_USER, &vc->redis_user,
 	    &vc->redis_password_file, &vc->redis_password) < 0 ||
@@ -618,6 +623,7 @@ static cfg_opt_t config_vip_opts[] = {
 	CFG_STR_CB("notify", NULL, CFGF_NODEFAULT, config_parse_str),
 	CFG_STR_CB("early-claim", "yes", CFGF_NONE, config_parse_str),
 	CFG_STR_CB("wire-probe", "yes", CFGF_NONE, config_parse_str),
+	CFG_STR_CB("refuse-after-release", "yes", CFGF_NONE, config_parse_str),
 #define CONFIG_KNOB_OPT(k, f, d, lo, hi, u, z, a) \
 	CFG_INT_CB(k, d, CFGF_NONE, config_parse_int),
 	CONFIG_KNOBS(CONFIG_KNOB_OPT)

@@ -64,6 +64,8 @@ config_print_before(const struct vip_config *vc, const struct config_knob *kn,
 		    vc->early_claim ? "yes" : "no");
 		fprintf(out, CONFIG_KEY_FMT "%s\n", "wire-probe",
 		    vc->wire_probe ? "yes" : "no");
+		fprintf(out, CONFIG_KEY_FMT "%s\n", "refuse-after-release",
+		    vc->refuse_after_release ? "yes" : "no");
 		config_print_opt(out, "notify", vc->notify);
 	}
 }
@@ -164,6 +166,7 @@ config_vip_equal(const struct vip_config *a, const struct vip_config *b)
 	    a->no_quorum_policy != b->no_quorum_policy ||
 	    a->early_claim != b->early_claim ||
 	    a->wire_probe != b->wire_probe ||
+	    a->refuse_after_release != b->refuse_after_release ||
 	    !config_str_equal(a->notify, b->notify))
 		return false;
 	for (size_t i = 0; i < a->n_addresses; i++)
