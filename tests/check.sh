@@ -63,3 +63,28 @@ if [ "$dist" -eq 1 ]; then
 	}
 	echo "make distcheck: ok"
 fi
+
+# The packages: the .deb built from the release tarball, checked by lintian
+# and installed into a scratch root (tests/pkg/deb.sh); the RPM spec
+# expanded and built with `rpmbuild -ta --nodeps` (tests/pkg/rpm.sh). Their
+# tools are Debian packages, installed like the rest; where they are
+# missing each script says SKIP and why.
+if [ "${VIPD_NO_PKG:-0}" != 1 ]; then
+	deps_install_pkg || echo "== packaging tools missing; tests/pkg will say what it skips" >&2
+	for t in deb rpm; do
+		log="$build/pkg-$t.log"
+		rc=0
+		top_builddir="$build" bash "$top/tests/pkg/$t.sh" >"$log" 2>&1 || rc=$?
+		if [ "$rc" -ne 0 ]; then
+			cat "$log" >&2
+			echo "== tests/pkg/$t.sh failed (log: $log)" >&2
+			exit 1
+		fi
+		if grep -q '^1\.\.0 # SKIP' "$log"; then
+			echo "tests/pkg/$t.sh: $(sed -n 's/^1\.\.0 # //p' "$log")"
+			continue
+		fi
+		echo "tests/pkg/$t.sh: $(grep '^ok' "$log" | grep -vc '# SKIP') passed, 0 failed," \
+			"$(grep -c '^ok.*# SKIP' "$log") skipped"
+	done
+fi

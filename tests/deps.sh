@@ -23,3 +23,16 @@ deps_install() {
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# The packaging tools for tests/pkg/ (the last step of tests/check.sh): the
+# .deb's build (its Build-Depends beyond VIPD_DEPS), lintian, and rpm for
+# checking the RPM spec.
+VIPD_PKG_DEPS=(debhelper fakeroot lintian pkgconf systemd rpm)
+
+deps_install_pkg() {
+	local saved=("${VIPD_DEPS[@]}") rc=0
+	VIPD_DEPS=("${VIPD_PKG_DEPS[@]}")
+	deps_install || rc=$?
+	VIPD_DEPS=("${saved[@]}")
+	return $rc
+}

@@ -6,10 +6,11 @@
 # On the seed cluster (tests/lib/cluster.sh: n1 master, n2 replica, n3 a
 # third sentinel) vipd runs on n1 and n2 from a scratch copy of the binary,
 # n1's under a stand-in for systemd's notify socket (tests/net/notifyrecv)
-# with a 1 s watchdog. A client writes through the VIP every 10 ms and the
-# sampler looks at every namespace every 10 ms. Then, as a package upgrade
-# does, a new file is written next to the binary and renamed over it, and
-# both daemons get SIGUSR2:
+# with a 1 s watchdog, and with /proc as the unit mounts it (ProcSubset=pid).
+# A client writes through the VIP every 10 ms and the sampler looks at every
+# namespace every 10 ms. Then, as a package upgrade does, a new file is
+# written next to the binary and renamed over it, and both daemons get
+# SIGUSR2:
 #   * same PID; /proc/PID/exe is the new file; the new code logs that it
 #     was re-executed; it closed every socket of the old code;
 #   * no sample without the VIP on n1, no sample with two holders, no write
@@ -21,7 +22,7 @@
 # is refused with the reason in the log; the old code keeps the PID, the VIP
 # and the control socket.
 #
-# About 25 s. Environment: CLUSTER_KEEP=1 keeps the logs directory (always
+# About 10 s. Environment: CLUSTER_KEEP=1 keeps the logs directory (always
 # kept when a check failed); VIPD_SKIP_NET=1 skips.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
@@ -95,7 +96,14 @@ ok "the seed cluster is up: n1 master, n2 replica, three sentinels"
 ns_bg n1 "$CLUSTER_DIR/n1/notify.out" "$NOTIFYRECV" -p "$CLUSTER_DIR/n1/notify.sock" -t 300 ||
 	bail "notifyrecv starts on n1"
 wait_for 3 test -S "$CLUSTER_DIR/n1/notify.sock" || bail "notifyrecv listens on n1"
-CLUSTER_VIPD_WRAPPER="env NOTIFY_SOCKET=$CLUSTER_DIR/n1/notify.sock WATCHDOG_USEC=$WATCHDOG_USEC" \
+# n1's vipd sees /proc as the unit's ProtectProc=invisible and ProcSubset=pid
+# make it: its own processes, no /proc/sys, /proc/net, ...
+cat >"$BIN_DIR/procsubset" <<-'EOF'
+	#!/bin/sh
+	mount -t proc -o subset=pid,hidepid=invisible proc /proc && exec "$@"
+EOF
+chmod 0755 "$BIN_DIR/procsubset"
+CLUSTER_VIPD_WRAPPER="unshare -m --propagation private $BIN_DIR/procsubset env NOTIFY_SOCKET=$CLUSTER_DIR/n1/notify.sock WATCHDOG_USEC=$WATCHDOG_USEC" \
 	cluster_start_vipd n1 || bail "vipd starts on n1 from $CLUSTER_VIPD"
 cluster_start_vipd n2 || bail "vipd starts on n2 from $CLUSTER_VIPD"
 ok "vipd runs on n1 and n2 from $CLUSTER_VIPD"
@@ -103,6 +111,7 @@ check "the VIP is on n1 and only n1" wait_for 10 cluster_holders_are n1
 check "vipctl on n1 reports the VIP held" wait_for 5 vipctl_says n1 held
 pid1=${CLUSTER_VIPD_PID[n1]}
 pid2=${CLUSTER_VIPD_PID[n2]}
+check "n1's vipd sees /proc mounted with subset=pid" grep -Eq ' /proc .* - proc [^ ]+ [^ ]*subset=pid' "/proc/$pid1/mountinfo"
 check "n1 sent READY=1 at start-up" wait_for 5 bash -c "[ -n \"\$(awk '/READY=1/' '$CLUSTER_DIR/n1/notify.out')\" ]"
 
 cluster_start_sampler 10 || bail "the sampler starts"
