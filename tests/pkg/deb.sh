@@ -59,7 +59,8 @@ if [ -n "${top_builddir:-}" ] && [ -f "$top_builddir/Makefile" ]; then
 else
 	src=$work/vipd-tree/
 	mkdir -p "$src"
-	(cd "$top" && git ls-files -co --exclude-standard -z | grep -zv '^build' | xargs -0 cp --parents -t "$src") ||
+	# Tracked and untracked files, not what .gitignore names (build trees).
+	(cd "$top" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$src") ||
 		bail "copy the working tree"
 	diag "building from a copy of the working tree (top_builddir unset)"
 fi
