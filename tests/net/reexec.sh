@@ -5,14 +5,18 @@
 #
 # On the seed cluster (tests/lib/cluster.sh: n1 master, n2 replica, n3 a
 # third sentinel) vipd runs on n1 and n2 from a scratch copy of the binary,
-# n1's under a stand-in for systemd's notify socket (tests/net/notifyrecv)
-# with a 1 s watchdog, and with /proc as the unit mounts it (ProcSubset=pid).
+# n1's as the unit runs it: an unprivileged user with only the unit's
+# ambient capabilities and no new privileges (setpriv, as
+# tests/net/service.sh does), /proc as ProcSubset=pid mounts it, and a
+# stand-in for systemd's notify socket (tests/net/notifyrecv) with a 1 s
+# watchdog.
 # A client writes through the VIP every 10 ms and the sampler looks at every
 # namespace every 10 ms. Then, as a package upgrade does, a new file is
 # written next to the binary and renamed over it, and both daemons get
 # SIGUSR2:
 #   * same PID; /proc/PID/exe is the new file; the new code logs that it
-#     was re-executed; it closed every socket of the old code;
+#     was re-executed; it closed every socket of the old code; on n1 it
+#     still runs as the unprivileged user with both capabilities;
 #   * no sample without the VIP on n1, no sample with two holders, no write
 #     acknowledged by n2, writes acknowledged all along;
 #   * RELOADING=1 before the exec, READY=1 after the new code's first
@@ -39,6 +43,20 @@ NOTIFYRECV="$top_builddir/tests/net/notifyrecv"
 BUILT_VIPD=$CLUSTER_VIPD
 [ -x "$BUILT_VIPD" ] || tap_skip_all "vipd not built in $top_builddir/src"
 [ -x "$NOTIFYRECV" ] || tap_skip_all "$NOTIFYRECV not built (make check builds it)"
+command -v setpriv >/dev/null || tap_skip_all "setpriv (util-linux) is not installed"
+command -v unshare >/dev/null || tap_skip_all "unshare (util-linux) is not installed"
+
+# The unit's privileges as setpriv arguments (as tests/net/service.sh reads
+# them): a uid with no passwd entry, the unit's ambient and bounding sets.
+unit="$top_srcdir/systemd/vipd.service.in"
+unit_value() { sed -n "s/^$1=//p" "$unit" | tail -n 1; }
+caps_list() { local c out=""; for c in $1; do c=${c#CAP_}; out+="${out:+,}+${c,,}"; done; echo "$out"; }
+ambient=$(caps_list "$(unit_value AmbientCapabilities)")
+uid=64000
+while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do uid=$((uid + 1)); done
+SETPRIV=(setpriv --reuid="$uid" --regid="$uid" --clear-groups --inh-caps="$ambient"
+	--ambient-caps="$ambient" --bounding-set="-all,$(caps_list "$(unit_value CapabilityBoundingSet)")")
+[ "$(unit_value NoNewPrivileges)" = yes ] && SETPRIV+=(--no-new-privs)
 
 WATCHDOG_USEC=1000000
 
@@ -47,6 +65,7 @@ bail() { not_ok "$*"; show_logs; tap_done; exit 1; }
 
 # The binary the daemons run: a scratch copy that the test replaces.
 BIN_DIR=$(mktemp -d "$(cluster_tmpdir)/vipd-reexec-bin.XXXXXX") || bail "scratch directory"
+chmod 0755 "$BIN_DIR"
 remove_bin_dir() { rm -rf "$BIN_DIR"; }
 NS_CLEANUP_HOOKS+=(remove_bin_dir)
 CLUSTER_VIPD=$BIN_DIR/vipd
@@ -96,14 +115,18 @@ ok "the seed cluster is up: n1 master, n2 replica, three sentinels"
 ns_bg n1 "$CLUSTER_DIR/n1/notify.out" "$NOTIFYRECV" -p "$CLUSTER_DIR/n1/notify.sock" -t 300 ||
 	bail "notifyrecv starts on n1"
 wait_for 3 test -S "$CLUSTER_DIR/n1/notify.sock" || bail "notifyrecv listens on n1"
-# n1's vipd sees /proc as the unit's ProtectProc=invisible and ProcSubset=pid
-# make it: its own processes, no /proc/sys, /proc/net, ...
+# n1's vipd: /proc as the unit's ProtectProc=invisible and ProcSubset=pid
+# make it (its own processes, no /proc/sys, /proc/net, ...), mounted as root
+# in a mount namespace of its own, then the unit's user and capabilities.
 cat >"$BIN_DIR/procsubset" <<-'EOF'
 	#!/bin/sh
 	mount -t proc -o subset=pid,hidepid=invisible proc /proc && exec "$@"
 EOF
 chmod 0755 "$BIN_DIR/procsubset"
-CLUSTER_VIPD_WRAPPER="unshare -m --propagation private $BIN_DIR/procsubset env NOTIFY_SOCKET=$CLUSTER_DIR/n1/notify.sock WATCHDOG_USEC=$WATCHDOG_USEC" \
+chmod 0711 "$CLUSTER_DIR"
+chown "$uid:$uid" "$CLUSTER_DIR/n1"
+chmod 0666 "$CLUSTER_DIR/n1/notify.sock"
+CLUSTER_VIPD_WRAPPER="unshare -m --propagation private $BIN_DIR/procsubset ${SETPRIV[*]} env NOTIFY_SOCKET=$CLUSTER_DIR/n1/notify.sock WATCHDOG_USEC=$WATCHDOG_USEC" \
 	cluster_start_vipd n1 || bail "vipd starts on n1 from $CLUSTER_VIPD"
 cluster_start_vipd n2 || bail "vipd starts on n2 from $CLUSTER_VIPD"
 ok "vipd runs on n1 and n2 from $CLUSTER_VIPD"
@@ -111,6 +134,13 @@ check "the VIP is on n1 and only n1" wait_for 10 cluster_holders_are n1
 check "vipctl on n1 reports the VIP held" wait_for 5 vipctl_says n1 held
 pid1=${CLUSTER_VIPD_PID[n1]}
 pid2=${CLUSTER_VIPD_PID[n2]}
+# runs_as_unit PID: the unit's uid, CAP_NET_ADMIN (12) and CAP_NET_RAW (13)
+# effective, nothing else.
+runs_as_unit() {
+	awk -v u="$uid" '$1 == "Uid:" && $2 == u { uid = 1 } $1 == "CapEff:" { eff = $2 }
+		END { exit !(uid && eff == "0000000000003000") }' "/proc/$1/status"
+}
+check "n1's vipd runs as uid $uid with CAP_NET_ADMIN and CAP_NET_RAW only" runs_as_unit "$pid1"
 check "n1's vipd sees /proc mounted with subset=pid" grep -Eq ' /proc .* - proc [^ ]+ [^ ]*subset=pid' "/proc/$pid1/mountinfo"
 check "n1 sent READY=1 at start-up" wait_for 5 bash -c "[ -n \"\$(awk '/READY=1/' '$CLUSTER_DIR/n1/notify.out')\" ]"
 
@@ -139,6 +169,7 @@ for n in n1 n2; do
 	check "$n: the same process (pid $pid) still runs" kill -0 "$pid"
 	check "$n: /proc/$pid/exe is the new file (inode $new_ino)" test "$(exe_inode "$pid")" = "$new_ino"
 done
+check "n1: the new code still runs as uid $uid with CAP_NET_ADMIN and CAP_NET_RAW only" runs_as_unit "$pid1"
 check "n1: the new code's first decision holds the VIP it found" \
 	wait_for 5 logged_since n1 "$l1" "vip mymaster: \\+vip-acquired .*\\[init -> held\\]"
 check "n2: the new code's first decision releases" \
