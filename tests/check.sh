@@ -2,10 +2,12 @@
 # Build vipd from a clean tree and run every test: unit tests (cmocka),
 # config golden files, and the integration tests in private network
 # namespaces with real redis-server and redis-sentinel (root), then
-# `make distcheck`. Installs the Debian packages it needs first.
+# `make distcheck`, then the packages (tests/pkg/). Installs the Debian
+# packages it needs first.
 #
 #   sudo tests/check.sh            # everything
 #   sudo tests/check.sh --no-dist  # skip make distcheck
+#   VIPD_NO_PKG=1 tests/check.sh   # skip the packages
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
