@@ -61,6 +61,8 @@ void vip_netlink(struct vip *v, const struct nlwatch_event *ev);
 /* Something every VIP depends on changed (the host's addresses, a name's
  * resolution): decide again. */
 void vip_reevaluate(struct vip *v);
+/* The first decision has been made and carried out. */
+bool vip_decided(const struct vip *v);
 void vip_get_status(const struct vip *v, struct vip_status *out);
 
 #endif

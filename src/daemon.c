@@ -16,10 +16,13 @@
 #include "nlwatch.h"
 #include "notify.h"
 #include "resolve.h"
+#include "reexec.h"
 #include "sdnotify.h"
 #include "vip.h"
 
 static int daemon_reload(void *arg, char *msg, size_t len);
+struct daemon;
+static void daemon_reexec(struct daemon *d);
 
 struct daemon {
 	struct vipd_config *cfg;
@@ -28,6 +31,7 @@ struct daemon {
 	size_t n_vips;
 	struct nlwatch *nl;
 	struct ctl_server *ctl;
+	struct reexec *reexec;		/* SIGUSR2: see reexec.h */
 	int sigfd;
 	struct loop_io sigio;
 	size_t n_decided;
@@ -141,6 +145,9 @@ on_signal(void *arg, uint32_t events)
 				log_err("%s", msg);
 			break;
 		}
+		case SIGUSR2:
+			daemon_reexec(d);
+			break;
 		}
 	}
 }
@@ -329,6 +336,111 @@ static const struct ctl_ops ctl_ops = {
 	.reload = ctl_reload,
 };
 
+/* --- upgrade in place (SIGUSR2, see reexec.h) ------------------------------ */
+
+/* Every VIP can go to a process that knows only what it reads at start-up,
+ * and no notify run is running or queued: one that outlived the exec would
+ * be a child that nobody reaps or times out. */
+static bool
+daemon_reexec_settled(void *arg, char *why, size_t len)
+{
+	struct daemon *d = arg;
+	unsigned int hooks = notify_busy();
+	struct vip_status *st;
+	bool ok = true;
+
+	if (hooks > 0) {
+		snprintf(why, len, "%u notify run%s still running or queued",
+		    hooks, hooks == 1 ? " is" : "s are");
+		return false;
+	}
+	if (!(st = malloc(sizeof(*st)))) {
+		snprintf(why, len, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; ok && i < d->n_vips; i++) {
+		if (!vip_decided(d->vips[i])) {
+			snprintf(why, len, "vip %s has not made its first "
+			    "decision", vip_config(d->vips[i])->name);
+			ok = false;
+			break;
+		}
+		vip_get_status(d->vips[i], st);
+		ok = reexec_vip_settled(st, why, len);
+	}
+	free(st);
+	return ok;
+}
+
+static bool
+config_has_vip(const struct vipd_config *cfg, const struct vip_config *vc)
+{
+	for (size_t i = 0; i < cfg->n_vips; i++) {
+		if (same_place(&cfg->vips[i], vc))
+			return true;
+	}
+	return false;
+}
+
+/* The new code reads the configuration file afresh: a VIP held here that
+ * is no longer in it would stay on its interface with nobody watching it.
+ * Release and drop those first, as a reload would. Returns 1 if it did
+ * (their hooks now run: settle again), 0 if there was nothing to do. */
+static int
+daemon_reexec_prepare(void *arg, char *why, size_t len)
+{
+	struct daemon *d = arg;
+	struct vipd_config *next;
+	char *errs = NULL, reason[160];
+	size_t elen = 0, n = 0, dropped = 0;
+	FILE *f = open_memstream(&errs, &elen);
+
+	(void)why;
+	(void)len;
+	next = f ? config_load(d->cfg->path, f) : NULL;
+	if (f)
+		fclose(f);
+	free(errs);
+	if (!next) {
+		/* The new binary accepted it; this one may predate a key. */
+		log_warn("re-exec: this version cannot read %s; keeping every "
+		    "VIP as it is", d->cfg->path);
+		return 0;
+	}
+	snprintf(reason, sizeof(reason), "not in %s any more, which the new "
+	    "code reads", d->cfg->path);
+	for (size_t i = 0; i < d->n_vips; i++) {
+		struct vip *v = d->vips[i];
+
+		if (config_has_vip(next, vip_config(v))) {
+			d->vips[n++] = v;
+			continue;
+		}
+		vip_shutdown(v, reason);
+		vip_free(v);
+		dropped++;
+	}
+	d->n_vips = n;
+	config_free(next);
+	return dropped > 0;
+}
+
+static void
+daemon_reexec(struct daemon *d)
+{
+	static const struct reexec_ops ops = {
+		.settled = daemon_reexec_settled,
+		.prepare = daemon_reexec_prepare,
+	};
+
+	if (!d->reexec && !(d->reexec = reexec_new(d->env.loop, &ops, d))) {
+		log_err("re-exec refused: out of memory");
+		return;
+	}
+	log_notice("received SIGUSR2, upgrading in place");
+	reexec_request(d->reexec, d->cfg->path);
+}
+
 static int
 setup_signals(struct daemon *d)
 {
@@ -338,6 +450,7 @@ setup_signals(struct daemon *d)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);	/* its default action would kill us */
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -361,6 +474,7 @@ daemon_free(struct daemon *d)
 	notify_drain();
 	watch_close(&d->env.watch);
 	resolver_free(d->env.watch.resolver);
+	reexec_free(d->reexec);
 	ctl_close(d->ctl);
 	nlwatch_close(d->nl);
 	if (d->sigfd >= 0) {

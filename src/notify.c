@@ -43,6 +43,8 @@ struct notify {
  * on in the loop; notify_drain() waits for them at exit. Not VIP state: a
  * reaper's list, as a shell keeps of its background jobs. */
 static struct notify *released_list;
+/* Runs queued or running in every notifier, for notify_busy(). */
+static unsigned int n_busy;
 
 static void notify_next(struct notify *n);
 static void notify_destroy(struct notify *n);
@@ -81,6 +83,7 @@ notify_reap(void *arg, uint32_t events)
 		    n->program, WTERMSIG(status));
 	n->pid = 0;
 	n->pidfd = -1;
+	n_busy--;
 	notify_next(n);
 }
 
@@ -180,9 +183,11 @@ notify_next(struct notify *n)
 		if (!n->head)
 			n->tail = &n->head;
 		rc = notify_spawn(n, j->argv);
-		if (rc < 0)
+		if (rc < 0) {
+			n_busy--;
 			log_err("%s: cannot run notify %s: %s", n->label,
 			    n->program, strerror(-rc));
+		}
 		job_free(j);
 	}
 	if (n->released && !n->pid && !n->head)
@@ -295,6 +300,7 @@ notify_run(struct notify *n, const char *name, const char *state,
 		}
 	}
 	n->runs++;
+	n_busy++;
 	*n->tail = j;
 	n->tail = &j->next;
 	notify_next(n);
@@ -304,4 +310,10 @@ unsigned long
 notify_count(const struct notify *n)
 {
 	return n->runs;
+}
+
+unsigned int
+notify_busy(void)
+{
+	return n_busy;
 }

@@ -547,6 +547,12 @@ vip_rebind(struct vip *v, const struct vip_config *cfg)
 	peers_auth(&v->peers, cfg->redis_user, cfg->redis_password);
 }
 
+bool
+vip_decided(const struct vip *v)
+{
+	return v->ready;
+}
+
 const struct vip_config *
 vip_config(const struct vip *v)
 {

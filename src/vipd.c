@@ -13,6 +13,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "reexec.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/vipd/vipd.conf"
 
@@ -29,6 +30,17 @@ usage(FILE *out)
 	    "  -V       print the version\n");
 }
 
+/* After a SIGUSR2 upgrade: say that the new code runs, in the same
+ * process. */
+static void
+log_reexec(void)
+{
+	if (reexec_from())
+		log_notice("vipd %s re-executed in place from vipd %s (pid %d): "
+		    "keeping the VIPs it holds if its first decision says hold",
+		    PACKAGE_VERSION, reexec_from(), (int)getpid());
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -37,6 +49,9 @@ main(int argc, char *argv[])
 	struct vipd_config *cfg;
 	int ch, rc;
 
+	/* First, while the working directory and PATH are the ones vipd was
+	 * started with: SIGUSR2 re-executes the path argv[0] names then. */
+	reexec_init(argc, argv);
 	while ((ch = getopt(argc, argv, "c:dhnvV")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -79,6 +94,7 @@ main(int argc, char *argv[])
 	}
 
 	log_init(debug);
+	log_reexec();
 	rc = daemon_run(cfg, path);
 	return rc == 0 ? 0 : 1;
 }

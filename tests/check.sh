@@ -2,10 +2,12 @@
 # Build vipd from a clean tree and run every test: unit tests (cmocka),
 # config golden files, and the integration tests in private network
 # namespaces with real redis-server and redis-sentinel (root), then
-# `make distcheck`. Installs the Debian packages it needs first.
+# `make distcheck`, then the packages (tests/pkg/). Installs the Debian
+# packages it needs first.
 #
 #   sudo tests/check.sh            # everything
 #   sudo tests/check.sh --no-dist  # skip make distcheck
+#   VIPD_NO_PKG=1 tests/check.sh   # skip the packages
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,4 +64,29 @@ if [ "$dist" -eq 1 ]; then
 		exit 1
 	}
 	echo "make distcheck: ok"
+fi
+
+# The packages: the .deb built from the release tarball, checked by lintian
+# and installed into a scratch root (tests/pkg/deb.sh); the RPM spec
+# expanded and built with `rpmbuild -ta --nodeps` (tests/pkg/rpm.sh). Their
+# tools are Debian packages, installed like the rest; where they are
+# missing each script says SKIP and why.
+if [ "${VIPD_NO_PKG:-0}" != 1 ]; then
+	deps_install_pkg || echo "== packaging tools missing; tests/pkg will say what it skips" >&2
+	for t in deb rpm; do
+		log="$build/pkg-$t.log"
+		rc=0
+		top_builddir="$build" bash "$top/tests/pkg/$t.sh" >"$log" 2>&1 || rc=$?
+		if [ "$rc" -ne 0 ]; then
+			cat "$log" >&2
+			echo "== tests/pkg/$t.sh failed (log: $log)" >&2
+			exit 1
+		fi
+		if grep -q '^1\.\.0 # SKIP' "$log"; then
+			echo "tests/pkg/$t.sh: $(sed -n 's/^1\.\.0 # //p' "$log")"
+			continue
+		fi
+		echo "tests/pkg/$t.sh: $(grep '^ok' "$log" | grep -vc '# SKIP') passed, 0 failed," \
+			"$(grep -c '^ok.*# SKIP' "$log") skipped"
+	done
 fi

@@ -36,3 +36,16 @@ deps_install() {
 	[ -n "$policy" ] && rm -f "$policy"
 	return $rc
 }
+
+# The packaging tools for tests/pkg/ (the last step of tests/check.sh): the
+# .deb's build (its Build-Depends beyond VIPD_DEPS), lintian, and rpm for
+# checking the RPM spec.
+VIPD_PKG_DEPS=(debhelper fakeroot lintian pkgconf systemd rpm)
+
+deps_install_pkg() {
+	local saved=("${VIPD_DEPS[@]}") rc=0
+	VIPD_DEPS=("${VIPD_PKG_DEPS[@]}")
+	deps_install || rc=$?
+	VIPD_DEPS=("${saved[@]}")
+	return $rc
+}
