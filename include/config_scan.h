@@ -3,7 +3,7 @@
  * (internal to the config module).
  *
  * libconfuse 3.3 accepts a last section without its closing brace
- * (reference D.1), counts each comment line twice and refuses a comment
+ * (docs/design.md, "Library pitfalls"), counts each comment line twice and refuses a comment
  * inside a list (libconfuse issue #150), and leaks when a call such as
  * include( is not closed. config_scan() checks that every '{' and '(' is
  * closed, understanding strings, ${VAR} and the three comment styles,

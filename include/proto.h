@@ -16,7 +16,7 @@
 
 struct redisReply;
 
-/* Reply to ROLE (reference A.5): "master" (MASTER), "slave" / "replica"
+/* Reply to ROLE (Redis 7.0, Valkey 8.0): "master" (MASTER), "slave" / "replica"
  * (REPLICA), "sentinel" (OTHER). Shapes required, else -EINVAL:
  *   ["master", <int offset>, <array of replicas>]
  *   ["slave"|"replica", <str host>, <int port 1..65535>, <str state>,
@@ -145,7 +145,8 @@ struct sentinel_event {
 	enum node_role reported_role;	/* +/-role-change: MASTER or REPLICA */
 };
 
-/* Parse channel + payload (reference A.1). The payload need not be NUL-
+/* Parse channel + payload (docs/design.md, "Who says what", lists the
+ * events). The payload need not be NUL-
  * terminated; nothing beyond plen is read. Returns 0 (out filled; type
  * SEV_OTHER and only `name` set for events we do not track), -EINVAL for a
  * malformed payload of a tracked event (out->type and name are still set).

@@ -94,19 +94,35 @@ garp_build_na(uint8_t *buf, size_t len, const uint8_t mac[6],
 	return (int)(p - buf);
 }
 
+/*
+ * One send-only packet socket for the process (protocol 0: the kernel
+ * queues nothing to it), opened on first use and kept: closing an
+ * AF_PACKET socket waits for an RCU grace period in the kernel (13 ms
+ * measured), which one socket per announcement would spend on the event
+ * loop every time (docs/design.md, "Library pitfalls").
+ */
+static int garp_fd = -1;
+
+static int
+garp_socket(void)
+{
+	if (garp_fd < 0)
+		garp_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	return garp_fd < 0 ? -errno : garp_fd;
+}
+
 int
 garp_send(int ifindex, const struct netaddr *vip)
 {
 	uint8_t mac[6], frame[GARP_FRAME_MAX];
-	int fd = -1, n, ret, sent = 0;
+	int fd, n, ret, sent = 0;
 
 	ret = garp_get_mac(ifindex, mac);
 	if (ret < 0)
 		return ret;
-	/* Protocol 0: a send-only socket, the kernel queues nothing to it. */
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	fd = garp_socket();
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (vip->family == AF_INET) {
 		n = garp_build_arp(frame, sizeof(frame), mac, &vip->u.v4,
 		    GARP_REQUEST);
@@ -129,7 +145,6 @@ garp_send(int ifindex, const struct netaddr *vip)
 	}
 	ret = sent;
 out:
-	close(fd);
 	return ret;
 }
 

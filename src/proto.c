@@ -134,7 +134,7 @@ reply_elem(const redisReply *r, size_t i)
 	return i < r->elements ? r->element[i] : NULL;
 }
 
-/* ["slave", host, port, state, offset] (reference A.5). */
+/* ["slave", host, port, state, offset], as Redis 7.0 and Valkey 8.0 send it. */
 static int
 parse_role_replica(const redisReply *r, struct role_info *out)
 {
@@ -517,7 +517,7 @@ proto_parse_pubsub(const redisReply *r, struct pubsub_msg *out)
  * "new reported role is <role>" (5). */
 #define MAX_TOKS	16
 
-/* Split on single spaces (reference A.1). Returns the token count, or
+/* Split on single spaces (Sentinel formats every event so). Returns the token count, or
  * -EINVAL for an empty token (leading/trailing/double space) or more than
  * MAX_TOKS tokens. An empty payload has 0 tokens. */
 static int
@@ -692,7 +692,7 @@ parse_payload(enum ev_fmt fmt, const char *p, size_t plen,
 	struct tok t[MAX_TOKS];
 	int n, used;
 
-	/* Fixed texts, sentinel.c sentinelCheckTiltCondition (A.1). */
+	/* Fixed texts (Sentinel's sentinelCheckTiltCondition). */
 	if (fmt == FMT_TILT_ON || fmt == FMT_TILT_OFF) {
 		struct tok all = { p, plen };
 

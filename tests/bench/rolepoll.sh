@@ -7,7 +7,7 @@
 # /dev/tcp (a connect, "ROLE", the first three reply lines "*<n>", "$<len>",
 # "<role>", close), and the pause is a read with a timeout on a pipe nobody
 # writes to. A fresh connection each time, because Sentinel's promotion kills
-# client connections (reference A.2) and redis-cli's own reconnect in repeat
+# client connections (docs/design.md, "What kills client connections") and redis-cli's own reconnect in repeat
 # mode (-r -1 -i 0.01) was measured here to leave holes of 100-160 ms right
 # at that moment. Stop it with SIGTERM (tests/bench/lib.sh, bench_rolepoll_*).
 host=$1 port=$2 interval=${3:-0.01}

@@ -143,7 +143,7 @@ cluster_sentinel_cli() { local n=$1; shift; cluster_cli "$n" "$CLUSTER_SENTINEL_
 
 # cluster_start_redis NODE [replicaof-node]: sets CLUSTER_REDIS_PID[NODE].
 # No persistence, so a restarted old master comes back empty and as master
-# (reference A.4). Clients reach it through the VIP, so it listens on the
+# (docs/design.md, "The old master's window"). Clients reach it through the VIP, so it listens on the
 # node's address and on the VIP, which is usually not (yet) configured:
 # net.ipv4.ip_nonlocal_bind=1 in the node's namespace lets it bind anyway, as
 # a VIP deployment does (or bind 0.0.0.0). The node's own address comes
@@ -222,7 +222,7 @@ cluster_restart_sentinel() {
 }
 
 # cluster_sentinel_short_periods: INFO every 1 s, hello every 0.5 s, which
-# shortens the stale-master window from ~10 s to ~2.5 s (reference A.4, E.5).
+# shortens the stale-master window from ~10 s to ~2.5 s (docs/design.md, "The old master's window").
 # Nothing is changed when CLUSTER_SENTINEL_DEFAULTS=1.
 cluster_sentinel_short_periods() {
 	local n
@@ -379,7 +379,7 @@ cluster_vipctl() {
 
 # cluster_start_standin NODE: a ~30-line bash stand-in for vipd, used only
 # to validate this harness while vipd is being written (CLUSTER_NO_VIPD=1).
-# Same rule as vipd (reference A.3): hold iff local ROLE is master and a
+# Same rule as vipd (docs/design.md, "The rules", 7): hold iff local ROLE is master and a
 # majority of the sentinels name this node; polled every 100 ms. It cannot
 # send a gratuitous ARP, so it deletes the client's neighbour entry instead
 # (a shortcut the real test never takes). CLUSTER_STANDIN_NAIVE=1 claims on

@@ -501,7 +501,7 @@ sc10() {
 	: >"$ev"
 	# One subscriber per sentinel; whoever is the leader publishes
 	# +selected-slave, and the reader stops the replica's redis-server at
-	# once: the leader's SLAVEOF NO ONE (sent ~100 ms later, reference A.2)
+	# once: the leader's SLAVEOF NO ONE (sent ~100 ms later; docs/design.md, "Sentinel's behaviour")
 	# then waits unprocessed until failover-timeout aborts the failover.
 	# event times without a fork per line: bash's $EPOCHREALTIME moved onto
 	# the monotonic clock of the other logs

@@ -24,7 +24,7 @@
  *   stop <ms> acks=<a> fails=<f> connects=<c> max_gap_ms=<g>
  * The summary line is also printed on stdout.
  *
- * hiredis 0.14.1 (reference/sentinel-and-libraries.md B.2): the connect
+ * hiredis 0.14.1 (docs/design.md, "Library pitfalls"): the connect
  * timeout covers connect() only; the command timeout is SO_RCVTIMEO set by
  * redisSetTimeout and shows up as an EAGAIN I/O error, after which the
  * context is dead and must be freed. IP literals only (blocking resolver).
@@ -226,7 +226,7 @@ static bool write_one(struct writer *w, uint64_t n)
 	freeReplyObject(r);
 	w->fails++;
 	/* Any error: a fresh connection. A READONLY replica behind the VIP may
-	 * become master soon; a dead context must go anyway (B.2). */
+	 * become master soon; a dead context must go anyway. */
 	drop(w);
 	return false;
 }

