@@ -4,8 +4,8 @@
  * When stderr is the journal stream systemd named in JOURNAL_STREAM
  * ("device:inode", systemd.exec(5)), lines carry sd-daemon priority prefixes
  * ("<6>") and no timestamp; otherwise (also when the variable was merely
- * inherited) a local timestamp and a level word.
- * fatal() is for start-up only: it logs and exits 1.
+ * inherited) a local timestamp and a level word. Start-up failures are
+ * logged with log_err() and returned up to main(), which exits 1.
  */
 #ifndef VIPD_LOG_H
 #define VIPD_LOG_H
@@ -13,13 +13,11 @@
 #include <stdbool.h>
 
 void log_init(bool debug);
-bool log_debug_enabled(void);
 
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

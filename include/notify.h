@@ -29,8 +29,6 @@ void notify_drain(void);
 /* Queue one run with these five arguments after the program path. */
 void notify_run(struct notify *n, const char *name, const char *state,
     const char *address, const char *interface, const char *reason);
-/* Runs started or queued so far (for tests and status). */
-unsigned long notify_count(const struct notify *n);
 /* Runs queued or still running, over every notifier of the process. */
 unsigned int notify_busy(void);
 

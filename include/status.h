@@ -69,4 +69,14 @@ struct vip_status {
 	int64_t last_decision;		/* latest decide() run (0 = never) */
 };
 
+/* "up", "down" or "missing": the interface as the records and vipctl say
+ * it. */
+static inline const char *
+status_link_word(const struct vip_status *st)
+{
+	if (!st->link_present)
+		return "missing";
+	return st->link_up ? "up" : "down";
+}
+
 #endif

@@ -168,14 +168,6 @@ put_text(FILE *out, const char *s, size_t max)
 
 #define PUT_TEXT(out, field)	put_text((out), (field), sizeof(field))
 
-static const char *
-link_name(const struct vip_status *st)
-{
-	if (!st->link_present)
-		return "missing";
-	return st->link_up ? "up" : "down";
-}
-
 static int
 flush_err(FILE *out)
 {
@@ -289,7 +281,7 @@ ctl_format_status(const struct vip_status *st, FILE *out)
 		    addr, sizeof(addr)));
 	putc('\t', out);
 	PUT_TEXT(out, st->interface);
-	fprintf(out, "\t%s\t%s\t%d\t%" PRId64 "\t", link_name(st),
+	fprintf(out, "\t%s\t%s\t%d\t%" PRId64 "\t", status_link_word(st),
 	    verdict_name(st->verdict), st->holding, st->since);
 	PUT_TEXT(out, st->last_token);
 	putc('\t', out);

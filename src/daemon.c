@@ -520,11 +520,12 @@ daemon_run(struct vipd_config *cfg, const char *path)
 	d.ctl = ctl_open(d.env.loop, cfg->control_socket, &ctl_ops, &d);
 	if (!d.ctl) {
 		if (errno == EADDRINUSE) {
-			log_err("another vipd is serving %s", cfg->control_socket);
+			log_err("cannot serve %s: %s", cfg->control_socket,
+			    ctl_strerror(errno));
 			goto out;
 		}
 		log_warn("no control socket at %s: %s; running without it",
-		    cfg->control_socket, strerror(errno));
+		    cfg->control_socket, ctl_strerror(errno));
 	}
 	refresh_local_addrs(&d);
 	d.env.decided = on_vip_decided;

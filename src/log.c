@@ -41,12 +41,6 @@ log_init(bool debug)
 	journal = stderr_is_journal();
 }
 
-bool
-log_debug_enabled(void)
-{
-	return debug_on;
-}
-
 static void
 vlog(int prio, const char *fmt, va_list ap)
 {
@@ -101,13 +95,3 @@ LOG_FN(log_notice, LOG_NOTICE)
 LOG_FN(log_warn, LOG_WARNING)
 LOG_FN(log_err, LOG_ERR)
 
-void
-fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_ERR, fmt, ap);
-	va_end(ap);
-	exit(1);
-}

@@ -306,12 +306,6 @@ notify_run(struct notify *n, const char *name, const char *state,
 	notify_next(n);
 }
 
-unsigned long
-notify_count(const struct notify *n)
-{
-	return n->runs;
-}
-
 unsigned int
 notify_busy(void)
 {

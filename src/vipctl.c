@@ -246,14 +246,6 @@ state_word(const struct vip_status *st)
 	return st->holding ? "held" : "released";
 }
 
-static const char *
-link_word(const struct vip_status *st)
-{
-	if (!st->link_present)
-		return "missing";
-	return st->link_up ? "up" : "down";
-}
-
 /* "2 minutes, 3 seconds" (wg's style); "0 seconds" for now or the
  * future, which a stepped clock can produce. */
 static void
@@ -459,7 +451,7 @@ show_vip(const struct vip_status *st, int64_t now)
 	if (st->link_present && st->link_up)
 		printf("up)\n");
 	else
-		printf("%s%s%s)\n", col.red, link_word(st), col.reset);
+		printf("%s%s%s)\n", col.red, status_link_word(st), col.reset);
 	show_state(st, now);
 	label(2, "local node");
 	printf("%s, %s, ", hostport_fmt(&st->redis, buf, sizeof(buf)),
@@ -605,7 +597,7 @@ json_vip(const struct vip_status *st, bool comma)
 	}
 	printf("],\n");
 	json_kv(in, "interface", st->interface, true);
-	json_kv(in, "link", link_word(st), true);
+	json_kv(in, "link", status_link_word(st), true);
 	json_kv(in, "state", state_word(st), true);
 	json_kv(in, "verdict", verdict_name(st->verdict), true);
 	printf("%s\"holding\": %s,\n", in, st->holding ? "true" : "false");

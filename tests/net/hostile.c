@@ -54,6 +54,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define MAX_CLIENTS	64
 #define DEEP_LEVELS	100
 #define HUGE_BYTES	(1024ULL * 1024 * 1024)
@@ -80,12 +82,12 @@ struct client {
 #define S(s)	s, sizeof(s) - 1
 static const char garbage[] = "hello\r\n\x01\xfe\xff junk\r\n";
 static struct mode modes[] = {
-	{ "garbage", S(garbage), 0, true },
-	{ "huge", S("$1073741824\r\n"), HUGE_BYTES, false },
-	{ "stall", S("*2\r\n$6\r\nmaster"), 0, false },
-	{ "deep", NULL, 0, 0, false },		/* build_deep() */
-	{ "bigarray", S("*2000000000\r\n"), 0, false },
-	{ "unsolicited", S("+OK\r\n+OK\r\n"), 0, true },
+	{ "garbage", S(garbage), 0, true, false },
+	{ "huge", S("$1073741824\r\n"), HUGE_BYTES, false, false },
+	{ "stall", S("*2\r\n$6\r\nmaster"), 0, false, false },
+	{ "deep", NULL, 0, 0, false, false },	/* build_deep() */
+	{ "bigarray", S("*2000000000\r\n"), 0, false, false },
+	{ "unsolicited", S("+OK\r\n+OK\r\n"), 0, true, false },
 	{ "sub-empty", S("*0\r\n"), 0, true, true },
 	{ "sub-one", S("*1\r\n$7\r\nmessage\r\n"), 0, true, true },
 	{ "sub-ints", S("*3\r\n:1\r\n:2\r\n:3\r\n"), 0, true, true },
@@ -148,15 +150,6 @@ usage(FILE *f)
 	fprintf(f, "usage: hostile -l ADDR -p PORT -m garbage|huge|stall|deep|"
 	    "bigarray|unsolicited|sub-empty|sub-one|sub-ints|sub-map|sub-push "
 	    "[-t SECONDS]\n");
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void

@@ -8,7 +8,7 @@
 # No root needed.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
-tests=$(cd "$(dirname "$0")" && pwd)
+tests=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tests/lib/netns.sh
 . "$tests/lib/netns.sh"
 
