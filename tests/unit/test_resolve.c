@@ -1,9 +1,6 @@
 /*
  * Unit tests for resolve: the pure name checks, then the cache and its
- * worker threads driven by a fake lookup (no network): a table of names the
- * test controls, each answering addresses or an error, optionally blocking
- * until the test lets it go. The fake counts calls and how many run at once
- * per name, so "never two lookups of one name" is observed, not assumed.
+ * worker threads driven by a scripted lookup (resolve_fake.c, no network).
  *
  * Every test that runs the loop arms a 5 s watchdog, so a bug fails instead
  * of hanging; time bounds are generous (they catch a blocked loop, not a slow
@@ -15,8 +12,6 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,171 +19,9 @@
 
 #include "loop.h"
 #include "resolve.h"
+#include "resolve_fake.h"
 
 #define WATCHDOG_MS	5000
-#define FAKE_RULES	16
-#define FAKE_ADDRS	10
-
-/* ---- the fake lookup ----------------------------------------------------- */
-
-struct fake_rule {
-	char name[64];
-	int rc;				/* what to return */
-	char err[64];
-	char addrs[FAKE_ADDRS][48];
-	size_t n;
-	bool rotate;			/* answer rotated by one per call */
-	bool block;			/* wait while set */
-	unsigned int calls, inflight, max_inflight, returned;
-	bool signals_blocked;		/* SIGTERM/HUP/INT blocked in the worker */
-};
-
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct fake_rule rules[FAKE_RULES];
-	size_t nrules;
-	unsigned int unknown_calls;
-} fake = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
-
-static struct fake_rule *
-rule_find(const char *name)
-{
-	for (size_t i = 0; i < fake.nrules; i++) {
-		if (strcmp(fake.rules[i].name, name) == 0)
-			return &fake.rules[i];
-	}
-	return NULL;
-}
-
-/* fake_set("n1.test", 0, NULL, "192.0.2.1", "2001:db8::1", NULL) */
-static void
-fake_set(const char *name, int rc, const char *err, ...)
-{
-	struct fake_rule *f;
-	const char *a;
-	va_list ap;
-
-	assert_true(fake.nrules < FAKE_RULES);
-	pthread_mutex_lock(&fake.mu);
-	if (!(f = rule_find(name))) {
-		f = &fake.rules[fake.nrules++];
-		memset(f, 0, sizeof(*f));
-		snprintf(f->name, sizeof(f->name), "%s", name);
-	}
-	f->rc = rc;
-	snprintf(f->err, sizeof(f->err), "%s", err ? err : "");
-	f->n = 0;
-	va_start(ap, err);
-	while ((a = va_arg(ap, const char *)) && f->n < FAKE_ADDRS)
-		snprintf(f->addrs[f->n++], sizeof(f->addrs[0]), "%s", a);
-	va_end(ap);
-	pthread_mutex_unlock(&fake.mu);
-}
-
-static void
-fake_block(const char *name, bool block)
-{
-	pthread_mutex_lock(&fake.mu);
-	rule_find(name)->block = block;
-	pthread_cond_broadcast(&fake.cv);
-	pthread_mutex_unlock(&fake.mu);
-}
-
-static void
-fake_rotate(const char *name)
-{
-	pthread_mutex_lock(&fake.mu);
-	rule_find(name)->rotate = true;
-	pthread_mutex_unlock(&fake.mu);
-}
-
-/* A copy of the counters, taken under the lock. */
-static struct fake_rule
-fake_get(const char *name)
-{
-	struct fake_rule copy;
-
-	pthread_mutex_lock(&fake.mu);
-	copy = *rule_find(name);
-	pthread_mutex_unlock(&fake.mu);
-	return copy;
-}
-
-/* Between tests: let every blocked lookup return, wait until none runs,
- * forget the rules. */
-static void
-fake_reset(void)
-{
-	bool busy;
-
-	pthread_mutex_lock(&fake.mu);
-	for (size_t i = 0; i < fake.nrules; i++)
-		fake.rules[i].block = false;
-	pthread_cond_broadcast(&fake.cv);
-	do {
-		busy = false;
-		for (size_t i = 0; i < fake.nrules; i++)
-			busy |= fake.rules[i].inflight > 0;
-		if (busy)
-			pthread_cond_wait(&fake.cv, &fake.mu);
-	} while (busy);
-	fake.nrules = 0;
-	fake.unknown_calls = 0;
-	pthread_mutex_unlock(&fake.mu);
-}
-
-static int
-fake_lookup(const char *name, struct netaddr *out, size_t max, size_t *n,
-    char *err, size_t errlen)
-{
-	struct fake_rule *f;
-	sigset_t mask;
-	int rc;
-
-	pthread_sigmask(SIG_BLOCK, NULL, &mask);
-	pthread_mutex_lock(&fake.mu);
-	if (!(f = rule_find(name))) {
-		fake.unknown_calls++;
-		pthread_mutex_unlock(&fake.mu);
-		snprintf(err, errlen, "Name or service not known");
-		return -1;
-	}
-	f->signals_blocked = sigismember(&mask, SIGTERM) == 1 &&
-	    sigismember(&mask, SIGHUP) == 1 && sigismember(&mask, SIGINT) == 1;
-	f->calls++;
-	pthread_cond_broadcast(&fake.cv);	/* fake_wait_calls() */
-	if (++f->inflight > f->max_inflight)
-		f->max_inflight = f->inflight;
-	while (f->block)
-		pthread_cond_wait(&fake.cv, &fake.mu);
-	*n = 0;
-	for (size_t i = 0; i < f->n && *n < max; i++) {
-		size_t k = f->rotate ? (i + f->calls) % f->n : i;
-
-		/* No cmocka assertions off the main thread: a bad address
-		 * in a rule shows up as a missing one. */
-		if (netaddr_parse(f->addrs[k], &out[*n]) == 0)
-			(*n)++;
-	}
-	snprintf(err, errlen, "%s", f->err);
-	rc = f->rc;
-	f->inflight--;
-	f->returned++;
-	pthread_cond_broadcast(&fake.cv);
-	pthread_mutex_unlock(&fake.mu);
-	return rc;
-}
-
-/* Wait (off the loop) until `name`'s lookup has been called `calls` times. */
-static void
-fake_wait_calls(const char *name, unsigned int calls)
-{
-	pthread_mutex_lock(&fake.mu);
-	while (rule_find(name)->calls < calls)
-		pthread_cond_wait(&fake.cv, &fake.mu);
-	pthread_mutex_unlock(&fake.mu);
-}
 
 /* ---- a loop with a ticker and a watchdog ------------------------------- */
 
@@ -437,7 +270,7 @@ test_literals_and_bad_names(void **state)
 
 	/* None of that reached a worker or changed(). */
 	run(&h, NULL, 50);
-	assert_int_equal(fake.unknown_calls, 0);
+	assert_int_equal(fake_unknown_calls(), 0);
 	assert_int_equal(h.nchanged, 0);
 	teardown(&h);
 }
@@ -728,7 +561,6 @@ test_many_names(void **state)
 {
 	struct harness h;
 	char name[32];
-	unsigned int unknown;
 
 	(void)state;
 	setup(&h, &defaults);
@@ -746,10 +578,7 @@ test_many_names(void **state)
 		assert_int_equal(res->state, RESOLVE_FAILED);
 		assert_string_equal(res->error, "Name or service not known");
 	}
-	pthread_mutex_lock(&fake.mu);
-	unknown = fake.unknown_calls;
-	pthread_mutex_unlock(&fake.mu);
-	assert_int_equal(unknown, 100);
+	assert_int_equal(fake_unknown_calls(), 100);
 	teardown(&h);
 }
 
@@ -780,10 +609,7 @@ test_free_stuck(void **state)
 	/* Let the lookup return: its worker must not deliver the answer
 	 * (changed() would touch freed memory) and must run nothing else. */
 	fake_block("hang.test", false);
-	pthread_mutex_lock(&fake.mu);
-	while (rule_find("hang.test")->returned < 1)
-		pthread_cond_wait(&fake.cv, &fake.mu);
-	pthread_mutex_unlock(&fake.mu);
+	fake_wait_returned("hang.test", 1);
 	usleep(50 * 1000);	/* the worker frees the pool and exits */
 	assert_int_equal(h.nchanged, 0);
 	assert_int_equal(fake_get("queued.test").calls, 0);
