@@ -63,7 +63,10 @@ int prefix_parse(const char *s, struct prefix *out);
  * digits, hyphens or underscores (underscores are not RFC 1123, but
  * Kubernetes and cloud DNS hand them out), not starting or ending with a
  * hyphen, separated by single dots, 253 characters at most, one trailing
- * dot allowed, not all digits and dots (that is a mistyped IPv4 address).
+ * dot allowed. Refused: a last label of digits only and anything
+ * inet_aton() takes ("0x7f000001", "127.1"), because getaddrinfo() would
+ * read a mistyped address such as "192.0.2" as 192.0.0.2 rather than fail:
+ * IP literals are not names, try netaddr_parse() first.
  */
 bool netaddr_name_valid(const char *s, size_t len);
 /* Names compare without case and ignoring one trailing dot. */

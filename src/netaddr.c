@@ -89,8 +89,10 @@ label_char(char c)
 bool
 netaddr_name_valid(const char *s, size_t len)
 {
+	char copy[NETADDR_NAME_MAX];
 	size_t label = 0;
-	bool alpha = false;
+	bool digits = true;		/* the current label is all digits */
+	struct in_addr ia;
 
 	if (len > 0 && s[len - 1] == '.')
 		len--;
@@ -101,15 +103,24 @@ netaddr_name_valid(const char *s, size_t len)
 			if (label == 0 || label > 63 || s[i - 1] == '-' ||
 			    s[i - label] == '-')
 				return false;
+			if (i == len)
+				break;
 			label = 0;
+			digits = true;
 			continue;
 		}
 		if (!label_char(s[i]))
 			return false;
-		alpha = alpha || s[i] < '0' || s[i] > '9';
+		digits = digits && s[i] >= '0' && s[i] <= '9';
 		label++;
 	}
-	return alpha;
+	if (digits)
+		return false;
+	/* "0x7f000001", "127.1" and friends are numbers to inet_aton(),
+	 * which getaddrinfo() consults first. */
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return inet_aton(copy, &ia) == 0;
 }
 
 bool
