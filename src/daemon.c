@@ -95,8 +95,26 @@ static void
 on_resolved(void *arg, const char *name)
 {
 	struct daemon *d = arg;
+	const struct resolve_result *r = resolver_get(d->env.watch.resolver,
+	    name);
+	char list[RESOLVE_MAX_ADDRS * (INET6_ADDRSTRLEN + 2)] = "";
+	size_t len = 0;
 
-	log_debug("name %s resolves differently now", name);
+	/* One line per change, not per lookup: the resolver calls this only
+	 * when a name's state or address set changes. */
+	for (size_t i = 0; i < r->n && len < sizeof(list); i++) {
+		char a[INET6_ADDRSTRLEN];
+
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    i ? ", " : "", netaddr_fmt(&r->addrs[i], a, sizeof(a)));
+	}
+	if (r->state == RESOLVE_OK)
+		log_info("name %s resolves to %s", name, list);
+	else if (r->n)
+		log_warn("name %s does not resolve (%s); keeping %s", name,
+		    r->error, list);
+	else
+		log_warn("name %s does not resolve: %s", name, r->error);
 	for (size_t i = 0; i < d->n_vips; i++)
 		vip_reevaluate(d->vips[i]);
 }

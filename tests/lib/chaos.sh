@@ -90,6 +90,11 @@ chaos_rebuild() {
 	CHAOS_UP=0 CHAOS_DEAD=''
 	cluster_up || return 1
 	CHAOS_UP=1
+	# Names mode is only worth running if Sentinel does speak names.
+	if [ "${CLUSTER_NAMES:-0}" = 1 ] && [ "$(cluster_master_said n3)" != "${CLUSTER_HOST[n1]}" ]; then
+		diag "CLUSTER_NAMES=1 but n3's Sentinel names '$(cluster_master_said n3)', not ${CLUSTER_HOST[n1]}"
+		return 1
+	fi
 	for n in $CLUSTER_DATA_NODES; do chaos_start_vipd "$n" || return 1; done
 	CHAOS_VIPD_EXTRA_CUR=${CLUSTER_VIPD_EXTRA:-}
 }
@@ -121,7 +126,7 @@ chaos_acks_over() {
 
 # chaos_begin ID NAME: start the observers; returns once writes are acknowledged.
 chaos_begin() {
-	SC_ID=$1 SC_NAME=$2 SC_ALLOW_MULTI=0 SC_NO_FLAP_CHECK=0 SC_TF=0
+	SC_ID=$1 SC_NAME=$2${CLUSTER_NAMES:+ (names)} SC_ALLOW_MULTI=0 SC_NO_FLAP_CHECK=0 SC_TF=0
 	SC_DIR="$CLUSTER_DIR/s$SC_ID"
 	mkdir -p "$SC_DIR"
 	SC_T0=$(cluster_now) SC_WALL0=$(date +%H:%M:%S.%3N)
@@ -157,7 +162,7 @@ chaos_first_sample() {
 # chaos_monitor_first FROM LABEL VALUE: ms of the first monitor line at or
 # after FROM where LABEL reports VALUE ("" if none).
 chaos_monitor_first() {
-	sort -n -s -k1,1 "$SC_DIR/monitor.log" |
+	cluster_monitor_sorted "$SC_DIR/monitor.log" |
 		awk -v f="$1" -v l="$2" -v v="$3" '$1 >= f && $2 == l && $3 == v { print $1; exit }'
 }
 
@@ -187,7 +192,7 @@ chaos_write_figures() {
 	local fin=$1 p=$CLUSTER_WRITER_PREFIX fnode
 	fnode=$(chaos_node_of_ip "$fin")
 	cluster_redis_cli "$fnode" --scan --pattern "$p:*" >"$SC_DIR/keys.final" || return 1
-	sort -n -s -k1,1 "$SC_DIR/monitor.log" >"$SC_DIR/monitor.sorted"
+	cluster_monitor_sorted "$SC_DIR/monitor.log" >"$SC_DIR/monitor.sorted"
 	cluster_writer_acks_by_node >"$SC_DIR/acks"
 	awk -v fin="$fin" -v p="$p" -v bad="$SC_DIR/bad-acks" '
 		FILENAME ~ /monitor.sorted$/ {

@@ -31,6 +31,17 @@
 #   CLUSTER_WRITER_PREFIX       the writer's keys are <prefix>:<n> (default seq)
 #   CLUSTER_VIP_INTERFACE       the interface in vipd.conf (default eth0;
 #                               tests/lib/routed.sh sets lo)
+#   CLUSTER_NAMES=1             the nodes know each other by name (n1.test
+#                               ..., tests/lib/cluster_names.sh): replicas
+#                               replicate from and announce names, the
+#                               Sentinels monitor, resolve and announce host
+#                               names; read by cluster_up
+#   CLUSTER_VIPD_NAMES=0|1      names in vipd's configuration too (default:
+#                               CLUSTER_NAMES); read when vipd is started
+#   CLUSTER_VIP6                a second, IPv6 address of the same VIP (e.g.
+#                               2001:db8::100): the nodes get 2001:db8::1x,
+#                               Redis listens on it too, vipd's vip section
+#                               lists both; read by cluster_up
 #
 # Function prefixes: cluster_ (this file), ns_ / ok / diag (netns.sh).
 
@@ -49,6 +60,8 @@ declare -A CLUSTER_ALT_IP=([n1]=198.51.100.11 [n2]=198.51.100.12 [n3]=198.51.100
 # The address vipd's configuration gives for a node's Sentinel (default:
 # CLUSTER_IP); read when vipd is started.
 declare -A CLUSTER_VIPD_SENTINEL_IP=()
+declare -A CLUSTER_HOST=([n1]=n1.test [n2]=n2.test [n3]=n3.test [c]=c.test)
+declare -A CLUSTER_IP6=([n1]=2001:db8::11 [n2]=2001:db8::12 [n3]=2001:db8::13 [c]=2001:db8::50)
 # shellcheck disable=SC2034  # used by the scripts that source this file
 CLUSTER_DATA_NODES="n1 n2"
 CLUSTER_SENTINEL_NODES="n1 n2 n3"
@@ -62,6 +75,9 @@ CLUSTER_WRITER_PID=
 CLUSTER_SAMPLER_PID=
 CLUSTER_MONITOR_PIDS=()
 CLUSTER_DIR=
+
+# shellcheck source=tests/lib/cluster_names.sh
+. "$top_srcdir/tests/lib/cluster_names.sh"
 
 # --- set-up and tear-down -----------------------------------------------------
 
@@ -101,7 +117,7 @@ cluster_down() {
 	local n
 	cluster_cleanup
 	for n in c n3 n2 n1 sw; do ip netns del "$(ns_name "$n")" 2>/dev/null; done
-	return 0
+	cluster_names_cleanup
 }
 
 # cluster_net: the namespaces, the bridge and the addresses; makes $CLUSTER_DIR.
@@ -129,8 +145,11 @@ cluster_net() {
 	ns_switch || return 1
 	for n in n1 n2 n3 c; do
 		mkdir -p "$CLUSTER_DIR/$n"
-		ns_add "$n" && ns_plug "$n" eth0 "${CLUSTER_IP[$n]}/24" "${CLUSTER_ALT_IP[$n]}/24" || return 1
+		ns_add "$n" && ns_plug "$n" eth0 "${CLUSTER_IP[$n]}/24" "${CLUSTER_ALT_IP[$n]}/24" \
+			${CLUSTER_VIP6:+"${CLUSTER_IP6[$n]}/64"} || return 1
 	done
+	[ "${CLUSTER_NAMES:-0}" = 1 ] && { cluster_names_setup || return 1; }
+	return 0
 }
 
 # cluster_cli NODE PORT args...: redis-cli from the client namespace, 2 s max.
@@ -154,10 +173,14 @@ cluster_sentinel_cli() { local n=$1; shift; cluster_cli "$n" "$CLUSTER_SENTINEL_
 cluster_start_redis() {
 	local node=$1 of=${2:-} dir="$CLUSTER_DIR/$1/redis" args=()
 	mkdir -p "$dir"
-	[ -n "$of" ] && args=(--replicaof "${CLUSTER_IP[$of]}" "$CLUSTER_REDIS_PORT")
+	[ -n "$of" ] && args=(--replicaof "$(cluster_host "$of")" "$CLUSTER_REDIS_PORT")
+	[ "${CLUSTER_NAMES:-0}" = 1 ] && args+=(--replica-announce-ip "$(cluster_host "$node")")
 	ns_exec "$node" sysctl -qw net.ipv4.ip_nonlocal_bind=1 || return 1
+	if [ -n "${CLUSTER_VIP6:-}" ]; then
+		ns_exec "$node" sysctl -qw net.ipv6.ip_nonlocal_bind=1 || return 1
+	fi
 	ns_bg "$node" "$dir/redis.log.$(date +%s%N)" redis-server \
-		--port "$CLUSTER_REDIS_PORT" --bind "${CLUSTER_IP[$node]}" "$CLUSTER_VIP" \
+		--port "$CLUSTER_REDIS_PORT" --bind "${CLUSTER_IP[$node]}" "$CLUSTER_VIP" ${CLUSTER_VIP6:+"$CLUSTER_VIP6"} \
 		--save '' --appendonly no --daemonize no --dir "$dir" \
 		--protected-mode no --repl-diskless-sync-delay 0 "${args[@]}" || return 1
 	CLUSTER_REDIS_PID[$node]=$NS_LAST_PID
@@ -180,12 +203,17 @@ cluster_start_sentinel() {
 	# the second address too, where the topology gives the node one
 	ns_exec "$node" ip -o addr show | grep -q " ${CLUSTER_ALT_IP[$node]:-none}/" &&
 		bind+=" ${CLUSTER_ALT_IP[$node]}"
+	# Host names: resolve-hostnames before any name in the file, as
+	# Sentinel reads it in order; announce-hostnames makes it answer with
+	# the names (get-master-addr-by-name, events) instead of addresses.
 	cat >"$dir/sentinel.conf" <<-EOF
 		port $CLUSTER_SENTINEL_PORT
 		bind $bind
 		daemonize no
 		dir $dir
-		sentinel monitor $CLUSTER_MASTER_NAME ${CLUSTER_IP[n1]} $CLUSTER_REDIS_PORT 2
+		$([ "${CLUSTER_NAMES:-0}" = 1 ] && printf '%s\n' "sentinel resolve-hostnames yes" \
+			"sentinel announce-hostnames yes" "sentinel announce-ip $(cluster_host "$node")")
+		sentinel monitor $CLUSTER_MASTER_NAME $(cluster_host n1) $CLUSTER_REDIS_PORT 2
 		sentinel down-after-milliseconds $CLUSTER_MASTER_NAME 1000
 		sentinel failover-timeout $CLUSTER_MASTER_NAME ${CLUSTER_FAILOVER_TIMEOUT:-10000}
 		sentinel parallel-syncs $CLUSTER_MASTER_NAME 1
@@ -239,8 +267,13 @@ cluster_sentinel_field() {
 		awk -v f="$2" 'NR % 2 == 1 && $0 == f { getline; print; exit }'
 }
 
-# cluster_master_of NODE: "ip" the sentinel on NODE names as master.
+# cluster_master_of NODE: "ip" the sentinel on NODE names as master (a name
+# it answers with is mapped back to the node's address).
 cluster_master_of() {
+	cluster_ip_of "$(cluster_master_said "$1")"
+}
+# cluster_master_said NODE: the host as that sentinel says it.
+cluster_master_said() {
 	cluster_sentinel_cli "$1" SENTINEL GET-MASTER-ADDR-BY-NAME "$CLUSTER_MASTER_NAME" | head -n 1
 }
 
@@ -317,13 +350,16 @@ cluster_show_logs() {
 cluster_vip_conf() {
 	local name=$1 address=$2 node=$3 lines=${4:-} s sentinels=""
 	for s in $CLUSTER_SENTINEL_NODES; do
-		sentinels+="${sentinels:+, }\"${CLUSTER_VIPD_SENTINEL_IP[$s]:-${CLUSTER_IP[$s]}}:$CLUSTER_SENTINEL_PORT\""
+		sentinels+="${sentinels:+, }\"${CLUSTER_VIPD_SENTINEL_IP[$s]:-$(cluster_vipd_host "$s")}:$CLUSTER_SENTINEL_PORT\""
 	done
+	# the cluster's own VIP gets its IPv6 address too, where there is one
+	[ "$address" = "$CLUSTER_VIP" ] && [ -n "${CLUSTER_VIP6:-}" ] &&
+		address="$address\", \"$CLUSTER_VIP6"
 	cat <<-EOF
 		vip "$name" {
-		    address = "$address"
+		    address = { "$address" }
 		    interface = "${CLUSTER_VIP_INTERFACE:-eth0}"
-		    redis = "${CLUSTER_IP[$node]}:$CLUSTER_REDIS_PORT"
+		    redis = "$(cluster_vipd_host "$node"):$CLUSTER_REDIS_PORT"
 		    sentinels = { $sentinels }
 		$lines
 		}
@@ -460,6 +496,13 @@ cluster_start_monitor() {
 	wait_for 3 cluster_lines_ge "$log" 5
 }
 cluster_lines_ge() { [ "$(wc -l <"$1")" -ge "$2" ]; }
+# cluster_monitor_sorted LOG: LOG in time order, names mapped to addresses
+# (Sentinels that speak names), so readers compare with CLUSTER_IP.
+cluster_monitor_sorted() {
+	local n map=()
+	for n in "${!CLUSTER_HOST[@]}"; do map+=(-e "s/ ${CLUSTER_HOST[$n]}\$/ ${CLUSTER_IP[$n]}/"); done
+	sort -n -s -k1,1 "$1" | sed "${map[@]}"
+}
 cluster_stop_monitor() {
 	local p
 	for p in "${CLUSTER_MONITOR_PIDS[@]}"; do ns_stop_pid "$p"; done
