@@ -29,6 +29,10 @@
 #   CLUSTER_VIPD_WRAPPER        a command vipd is run under (e.g. valgrind ...)
 #   CLUSTER_FAILOVER_TIMEOUT    sentinel failover-timeout (default 10000)
 #   CLUSTER_WRITER_PREFIX       the writer's keys are <prefix>:<n> (default seq)
+#   VIPD_REDIS_SERVER           the server binaries (default redis-server,
+#   VIPD_REDIS_SENTINEL         redis-sentinel, redis-cli; tests/matrix/run.sh
+#   VIPD_REDIS_CLI              gives Valkey's)
+#   CLUSTER_TLS=1               TLS only (tests/lib/cluster_tls.sh)
 #
 # Function prefixes: cluster_ (this file), ns_ / ok / diag (netns.sh).
 
@@ -47,6 +51,10 @@ CLUSTER_VIPD="$top_builddir/src/vipd"
 CLUSTER_VIPCTL="$top_builddir/src/vipctl"
 CLUSTER_WRITER="$top_builddir/tests/net/writer"
 CLUSTER_SAMPLER="$top_builddir/tests/net/sampler"
+: "${VIPD_REDIS_SERVER:=redis-server}" "${VIPD_REDIS_SENTINEL:=redis-sentinel}"
+: "${VIPD_REDIS_CLI:=redis-cli}"
+# shellcheck source=tests/lib/cluster_tls.sh
+. "$top_srcdir/tests/lib/cluster_tls.sh"
 
 declare -A CLUSTER_REDIS_PID=() CLUSTER_SENTINEL_PID=() CLUSTER_VIPD_PID=()
 CLUSTER_WRITER_PID=
@@ -58,10 +66,12 @@ CLUSTER_DIR=
 
 # cluster_missing_tools: prints what is missing to run a cluster (empty = ok).
 cluster_missing_tools() {
-	local t missing=()
-	for t in redis-server redis-sentinel redis-cli ip timeout; do
+	local t tls missing=()
+	for t in "$VIPD_REDIS_SERVER" "$VIPD_REDIS_SENTINEL" "$VIPD_REDIS_CLI" ip timeout; do
 		command -v "$t" >/dev/null || missing+=("$t")
 	done
+	tls=$(cluster_tls_missing)
+	[ -z "$tls" ] || missing+=("$tls")
 	[ -x "$CLUSTER_WRITER" ] || missing+=("$CLUSTER_WRITER (make check builds it)")
 	[ -x "$CLUSTER_SAMPLER" ] || missing+=("$CLUSTER_SAMPLER (make check builds it)")
 	echo "${missing[*]}"
@@ -122,12 +132,13 @@ cluster_net() {
 		mkdir -p "$CLUSTER_DIR/$n"
 		ns_add "$n" && ns_plug "$n" eth0 "${CLUSTER_IP[$n]}/24" || return 1
 	done
+	cluster_tls_setup
 }
 
 # cluster_cli NODE PORT args...: redis-cli from the client namespace, 2 s max.
 cluster_cli() {
 	local node=$1 port=$2; shift 2
-	ns_exec c timeout 2 redis-cli -h "${CLUSTER_IP[$node]}" -p "$port" "$@" 2>/dev/null
+	ns_exec c timeout 2 "$VIPD_REDIS_CLI" "${CLUSTER_CLI_TLS[@]}" -h "${CLUSTER_IP[$node]}" -p "$port" "$@" 2>/dev/null
 }
 cluster_redis_cli() { local n=$1; shift; cluster_cli "$n" "$CLUSTER_REDIS_PORT" "$@"; }
 cluster_sentinel_cli() { local n=$1; shift; cluster_cli "$n" "$CLUSTER_SENTINEL_PORT" "$@"; }
@@ -146,9 +157,10 @@ cluster_start_redis() {
 	local node=$1 of=${2:-} dir="$CLUSTER_DIR/$1/redis" args=()
 	mkdir -p "$dir"
 	[ -n "$of" ] && args=(--replicaof "${CLUSTER_IP[$of]}" "$CLUSTER_REDIS_PORT")
+	while read -r k v; do args+=("--$k" "$v"); done < <(cluster_listen_conf "$CLUSTER_REDIS_PORT")
 	ns_exec "$node" sysctl -qw net.ipv4.ip_nonlocal_bind=1 || return 1
-	ns_bg "$node" "$dir/redis.log.$(date +%s%N)" redis-server \
-		--port "$CLUSTER_REDIS_PORT" --bind "${CLUSTER_IP[$node]}" "$CLUSTER_VIP" \
+	ns_bg "$node" "$dir/redis.log.$(date +%s%N)" "$VIPD_REDIS_SERVER" \
+		--bind "${CLUSTER_IP[$node]}" "$CLUSTER_VIP" \
 		--save '' --appendonly no --daemonize no --dir "$dir" \
 		--protected-mode no --repl-diskless-sync-delay 0 "${args[@]}" || return 1
 	CLUSTER_REDIS_PID[$node]=$NS_LAST_PID
@@ -169,7 +181,7 @@ cluster_start_sentinel() {
 	local node=$1 dir="$CLUSTER_DIR/$1/sentinel"
 	mkdir -p "$dir"
 	cat >"$dir/sentinel.conf" <<-EOF
-		port $CLUSTER_SENTINEL_PORT
+		$(cluster_listen_conf "$CLUSTER_SENTINEL_PORT")
 		bind ${CLUSTER_IP[$node]}
 		daemonize no
 		dir $dir
@@ -186,7 +198,7 @@ cluster_start_sentinel() {
 # master, the other sentinels).
 cluster_run_sentinel() {
 	local node=$1 dir="$CLUSTER_DIR/$1/sentinel"
-	ns_bg "$node" "$dir/sentinel.log.$(date +%s%N)" redis-sentinel "$dir/sentinel.conf" || return 1
+	ns_bg "$node" "$dir/sentinel.log.$(date +%s%N)" "$VIPD_REDIS_SENTINEL" "$dir/sentinel.conf" || return 1
 	CLUSTER_SENTINEL_PID[$node]=$NS_LAST_PID
 	wait_for 5 cluster_sentinel_cli "$node" PING >/dev/null
 }
@@ -313,6 +325,7 @@ cluster_vip_conf() {
 		    interface = "eth0"
 		    redis = "${CLUSTER_IP[$node]}:$CLUSTER_REDIS_PORT"
 		    sentinels = { $sentinels }
+		$(cluster_vip_tls_conf)
 		$lines
 		}
 	EOF
@@ -420,7 +433,8 @@ cluster_holders_are() { [ "$(cluster_holders)" = "$1" ]; }
 # every 10 ms, 200 ms timeouts, a new connection at least every 250 ms (so
 # that a second holder of the VIP would get some of the writes).
 cluster_start_writer() {
-	ns_bg c "$CLUSTER_DIR/c/writer.out" "$CLUSTER_WRITER" -i 10 -t 200 -r 250 -k "${CLUSTER_WRITER_PREFIX:-seq}" \
+	ns_bg c "$CLUSTER_DIR/c/writer.out" "$CLUSTER_WRITER" "${CLUSTER_WRITER_TLS[@]}" \
+		-i 10 -t 200 -r 250 -k "${CLUSTER_WRITER_PREFIX:-seq}" \
 		-l "$CLUSTER_DIR/c/writer.log" "$CLUSTER_VIP" "$CLUSTER_REDIS_PORT" || return 1
 	CLUSTER_WRITER_PID=$NS_LAST_PID
 }
@@ -436,12 +450,12 @@ cluster_start_monitor() {
 	local log=$1 iv=${2:-20} n
 	: >"$log"
 	for n in $CLUSTER_SENTINEL_NODES; do
-		ns_bg c /dev/null "$CLUSTER_WRITER" -m sentinel -L "s-$n" -n "$CLUSTER_MASTER_NAME" -i "$iv" -t 100 \
+		ns_bg c /dev/null "$CLUSTER_WRITER" "${CLUSTER_WRITER_TLS[@]}" -m sentinel -L "s-$n" -n "$CLUSTER_MASTER_NAME" -i "$iv" -t 100 \
 			-l "$log" "${CLUSTER_IP[$n]}" "$CLUSTER_SENTINEL_PORT" || return 1
 		CLUSTER_MONITOR_PIDS+=("$NS_LAST_PID")
 	done
 	for n in $CLUSTER_DATA_NODES; do
-		ns_bg c /dev/null "$CLUSTER_WRITER" -m role -L "r-$n" -i "$iv" -t 100 \
+		ns_bg c /dev/null "$CLUSTER_WRITER" "${CLUSTER_WRITER_TLS[@]}" -m role -L "r-$n" -i "$iv" -t 100 \
 			-l "$log" "${CLUSTER_IP[$n]}" "$CLUSTER_REDIS_PORT" || return 1
 		CLUSTER_MONITOR_PIDS+=("$NS_LAST_PID")
 	done

@@ -32,6 +32,13 @@
  * `writer -N` prints the current CLOCK_MONOTONIC time in ms and exits, so a
  * test script can mark events on the same clock.
  *
+ * TLS (-A ca [-E cert -K key] [-S name], built against hiredis >= 1.0 with
+ * hiredis_ssl): every connection, writer and monitor alike, starts TLS with
+ * hiredis's own redisSSLContext at its defaults, as an application would:
+ * the chain is verified against the CA, the name only sent as SNI. The
+ * handshake is blocking, bounded by the timeout (SO_RCVTIMEO/SO_SNDTIMEO).
+ * `writer -h` says whether this build has TLS.
+ *
  * `writer -m sentinel|role -L label [-i ms] [-t ms] [-l log] host port` is a
  * monitor instead: every interval it asks one server either SENTINEL
  * GET-MASTER-ADDR-BY-NAME <name> (-n name, default mymaster) or ROLE, and
@@ -55,6 +62,9 @@
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
+#ifdef HAVE_HIREDIS_SSL
+#include <hiredis/hiredis_ssl.h>
+#endif
 
 static volatile sig_atomic_t stop_requested;
 
@@ -97,6 +107,7 @@ struct writer {
 	int64_t connected_at;
 	FILE *log;
 	redisContext *c;
+	void *ssl;			/* redisSSLContext, NULL: plain text */
 	uint64_t acks, fails, connects;
 	int64_t last_ack, max_gap;
 };
@@ -133,6 +144,30 @@ static const char *ctx_err(const redisContext *c, const redisReply *r)
 		if (buf[i] == '\n' || buf[i] == '\r')
 			buf[i] = ' ';
 	return buf;
+}
+
+/* A blocking context with both timeouts, TLS started if asked: NULL or
+ * a context whose err says what failed. */
+static redisContext *writer_connect(struct writer *w)
+{
+	redisContext *c = redisConnectWithTimeout(w->host, w->port,
+						  ms_tv(w->timeout_ms));
+
+	if (!c || c->err)
+		return c;
+	if (redisSetTimeout(c, ms_tv(w->timeout_ms)) != REDIS_OK) {
+		if (!c->err)
+			c->err = REDIS_ERR_OTHER;
+		return c;
+	}
+#ifdef HAVE_HIREDIS_SSL
+	if (w->ssl && redisInitiateSSLWithContext(c, w->ssl) != REDIS_OK &&
+	    !c->err) {
+		c->err = REDIS_ERR_OTHER;
+		snprintf(c->errstr, sizeof(c->errstr), "TLS handshake failed");
+	}
+#endif
+	return c;
 }
 
 static void drop(struct writer *w)
@@ -174,9 +209,8 @@ static int ensure_connected(struct writer *w, uint64_t n)
 
 	if (w->c)
 		return 0;
-	w->c = redisConnectWithTimeout(w->host, w->port, ms_tv(w->timeout_ms));
-	if (!w->c || w->c->err ||
-	    redisSetTimeout(w->c, ms_tv(w->timeout_ms)) != REDIS_OK) {
+	w->c = writer_connect(w);
+	if (!w->c || w->c->err) {
 		logf_line(w, "fail %llu %lld connect %s", (unsigned long long)n,
 			  (long long)mono_ms(), ctx_err(w->c, NULL));
 		w->fails++;
@@ -239,9 +273,8 @@ static void monitor_ask(struct writer *w, bool sentinel, const char *name,
 
 	snprintf(out, len, "-");
 	if (!w->c) {
-		w->c = redisConnectWithTimeout(w->host, w->port, ms_tv(w->timeout_ms));
-		if (!w->c || w->c->err ||
-		    redisSetTimeout(w->c, ms_tv(w->timeout_ms)) != REDIS_OK) {
+		w->c = writer_connect(w);
+		if (!w->c || w->c->err) {
 			drop(w);
 			return;
 		}
@@ -291,9 +324,38 @@ static void usage(FILE *f)
 		"              [-k prefix] [-l logfile] host port\n"
 		"       writer -m sentinel|role -L label [-n name] [-i ms] [-t ms] [-l log] host port\n"
 		"       writer -N   (print CLOCK_MONOTONIC ms and exit)\n"
+		"TLS: -A cafile [-E certfile -K keyfile] [-S servername] (%s)\n"
 		"Writes SET seq:<n> <n> every interval (default 10 ms) until SIGTERM/SIGINT\n"
 		"or the duration; connect and command timeout default 200 ms; with -r a\n"
-		"new connection every reconnect_ms even without errors.\n");
+		"new connection every reconnect_ms even without errors.\n",
+#ifdef HAVE_HIREDIS_SSL
+		"TLS available"
+#else
+		"TLS not available: built without hiredis_ssl"
+#endif
+		);
+}
+
+/* -A/-E/-K/-S: the TLS context every connection uses; 0 or exit code. */
+static int setup_tls(struct writer *w, const char *ca, const char *cert,
+		     const char *key, const char *name)
+{
+	if (!ca && !cert && !key && !name)
+		return 0;
+#ifdef HAVE_HIREDIS_SSL
+	redisSSLContextError e = REDIS_SSL_CTX_NONE;
+
+	w->ssl = redisCreateSSLContext(ca, NULL, cert, key, name, &e);
+	if (!w->ssl) {
+		fprintf(stderr, "writer: TLS: %s\n", redisSSLContextGetError(e));
+		return 1;
+	}
+	return 0;
+#else
+	(void)w;
+	fprintf(stderr, "writer: built without TLS (hiredis_ssl)\n");
+	return 1;
+#endif
 }
 
 int main(int argc, char **argv)
@@ -304,11 +366,13 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	long duration_s = 0;
 	const char *logfile = NULL;
+	const char *tls_ca = NULL, *tls_cert = NULL, *tls_key = NULL;
+	const char *tls_name = NULL;
 	int64_t start, next;
 	uint64_t n = 1;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "Nhi:t:r:d:l:k:m:L:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "Nhi:t:r:d:l:k:m:L:n:A:E:K:S:")) != -1) {
 		switch (opt) {
 		case 'N':
 			printf("%lld\n", (long long)mono_ms());
@@ -322,6 +386,10 @@ int main(int argc, char **argv)
 		case 'm': mon_kind = optarg; break;
 		case 'L': mon_label = optarg; break;
 		case 'n': mon_name = optarg; break;
+		case 'A': tls_ca = optarg; break;
+		case 'E': tls_cert = optarg; break;
+		case 'K': tls_key = optarg; break;
+		case 'S': tls_name = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -332,6 +400,8 @@ int main(int argc, char **argv)
 	}
 	w.host = argv[optind];
 	w.port = atoi(argv[optind + 1]);
+	if (setup_tls(&w, tls_ca, tls_cert, tls_key, tls_name))
+		return 1;
 	/* a monitor appends: several of them share one file */
 	if (logfile && !(w.log = fopen(logfile, mon_kind ? "a" : "w"))) {
 		fprintf(stderr, "writer: %s: %s\n", logfile, strerror(errno));

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -619,6 +620,63 @@ test_never_blocks(void **state)
 	redisFree(c);
 }
 
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* What a reconnect costs, connect to PONG, plain and with TLS (the
+ * handshake with server.crt's P-256 key, and the client certificate): a
+ * figure for the log, printed as a comment, never compared to anything. */
+static void
+test_setup_cost(void **state)
+{
+	enum { N = 25 };
+	int64_t plain[N], tls[N], t0;
+	struct tls_ctx *t;
+	struct tls_conn *conn;
+	redisContext *c;
+	int steps;
+
+	(void)state;
+	need_servers();
+	assert_non_null(t = ctx("ca.crt", "client.crt", "client.key", NULL));
+	for (int i = 0; i < N; i++) {
+		t0 = now_us();
+		c = connect_nb(env.a.plain_port);
+		assert_string_equal(ping(c, NULL), "PONG");
+		plain[i] = now_us() - t0;
+		redisFree(c);
+		t0 = now_us();
+		c = connect_nb(env.a.port);
+		assert_int_equal(tls_start(t, c, "127.0.0.1", &conn, errbuf,
+		    sizeof(errbuf)), 0);
+		assert_int_equal(handshake(conn, c->fd, &steps), TLS_DONE);
+		assert_string_equal(ping(c, conn), "PONG");
+		tls[i] = now_us() - t0;
+		redisFree(c);
+	}
+	qsort(plain, N, sizeof(plain[0]), cmp_i64);
+	qsort(tls, N, sizeof(tls[0]), cmp_i64);
+	fprintf(stderr, "# connect to PONG on loopback, median of %d (max): "
+	    "plain %lld us (%lld), TLS %lld us (%lld), %d handshake calls\n",
+	    N, (long long)plain[N / 2], (long long)plain[N - 1],
+	    (long long)tls[N / 2], (long long)tls[N - 1], steps);
+	tls_ctx_free(t);
+}
+
 static void
 test_blocking_refused(void **state)
 {
@@ -697,6 +755,7 @@ main(void)
 		cmocka_unit_test(test_plain_port),
 		cmocka_unit_test(test_never_blocks),
 		cmocka_unit_test(test_blocking_refused),
+		cmocka_unit_test(test_setup_cost),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
