@@ -5,6 +5,7 @@ VIPD_DEPS=(
 	libhiredis-dev libnl-3-dev libnl-route-3-dev libconfuse-dev libcmocka-dev
 	redis-server redis-sentinel redis-tools
 	iproute2 tcpdump util-linux valgrind
+	libssl-dev openssl	# tests/matrix: hiredis USE_SSL=1, Valkey BUILD_TLS=yes, test certificates
 )
 
 deps_install() {
