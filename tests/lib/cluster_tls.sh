@@ -10,7 +10,8 @@
 #     (port 0, tls-port), reach each other over TLS (tls-replication yes)
 #     and want client certificates (tls-auth-clients, default yes);
 #   * the admin CLI, the writer and the monitors use TLS with the CA and
-#     the client certificate;
+#     the client certificate; the writer and monitors also verify that the
+#     certificate is for the address they connect to (the VIP, a node);
 #   * vipd gets its TLS keys in its vip section (cluster_vip_tls_conf).
 #
 # Environment:
@@ -46,7 +47,9 @@ cluster_tls_setup() {
 	bash "$top_srcdir/tests/lib/tls_certs.sh" "$CLUSTER_TLS_DIR" "${sans[@]}" "IP:$CLUSTER_VIP" || return 1
 	CLUSTER_CLI_TLS=(--tls --cacert "$CLUSTER_TLS_DIR/ca.crt"
 		--cert "$CLUSTER_TLS_DIR/client.crt" --key "$CLUSTER_TLS_DIR/client.key")
-	CLUSTER_WRITER_TLS=(-A "$CLUSTER_TLS_DIR/ca.crt"
+	# -V: the writer checks that the certificate is for the address it
+	# connects to, the VIP (the monitors: each node's address)
+	CLUSTER_WRITER_TLS=(-A "$CLUSTER_TLS_DIR/ca.crt" -V
 		-E "$CLUSTER_TLS_DIR/client.crt" -K "$CLUSTER_TLS_DIR/client.key")
 }
 

@@ -32,11 +32,13 @@
  * `writer -N` prints the current CLOCK_MONOTONIC time in ms and exits, so a
  * test script can mark events on the same clock.
  *
- * TLS (-A ca [-E cert -K key] [-S name], built against hiredis >= 1.0 with
- * hiredis_ssl): every connection, writer and monitor alike, starts TLS with
- * hiredis's own redisSSLContext at its defaults, as an application would:
- * the chain is verified against the CA, the name only sent as SNI. The
- * handshake is blocking, bounded by the timeout (SO_RCVTIMEO/SO_SNDTIMEO).
+ * TLS (-A ca [-E cert -K key] [-S name] [-V], built against hiredis >= 1.0
+ * with hiredis_ssl): every connection, writer and monitor alike, starts TLS
+ * with redisInitiateSSL(), blocking, bounded by the timeout
+ * (SO_RCVTIMEO/SO_SNDTIMEO). The chain is verified against the CA, -S is
+ * sent as SNI; with -V the certificate must also be for the name (-S) or
+ * else the address connected to: through the VIP, a certificate that lists
+ * the VIP. hiredis's own redisSSLContext verifies the chain only.
  * `writer -h` says whether this build has TLS.
  *
  * `writer -m sentinel|role -L label [-i ms] [-t ms] [-l log] host port` is a
@@ -63,6 +65,11 @@
 
 #include <hiredis/hiredis.h>
 #ifdef HAVE_HIREDIS_SSL
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <hiredis/hiredis_ssl.h>
 #endif
 
@@ -107,7 +114,9 @@ struct writer {
 	int64_t connected_at;
 	FILE *log;
 	redisContext *c;
-	void *ssl;			/* redisSSLContext, NULL: plain text */
+	void *tls;			/* SSL_CTX, NULL: plain text */
+	const char *tls_name;		/* -S */
+	bool tls_verify_name;		/* -V */
 	uint64_t acks, fails, connects;
 	int64_t last_ack, max_gap;
 };
@@ -146,6 +155,42 @@ static const char *ctx_err(const redisContext *c, const redisReply *r)
 	return buf;
 }
 
+#ifdef HAVE_HIREDIS_SSL
+/* TLS on c (blocking); on failure c->errstr says why. */
+static void start_tls(struct writer *w, redisContext *c)
+{
+	const char *name = w->tls_name ? w->tls_name : w->host;
+	unsigned char a[sizeof(struct in6_addr)];
+	SSL *s = SSL_new(w->tls);
+	long v;
+
+	if (!s) {
+		c->err = REDIS_ERR_OTHER;
+		snprintf(c->errstr, sizeof(c->errstr), "TLS: SSL_new failed");
+		return;
+	}
+	if (w->tls_name)
+		SSL_set_tlsext_host_name(s, w->tls_name);
+	if (w->tls_verify_name) {
+		if (inet_pton(AF_INET, name, a) == 1 || inet_pton(AF_INET6, name, a) == 1)
+			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), name);
+		else
+			SSL_set1_host(s, name);
+	}
+	if (redisInitiateSSL(c, s) == REDIS_OK)
+		return;
+	/* hiredis did not take s, and says only "SSL_connect failed" */
+	v = SSL_get_verify_result(s);
+	if (!c->err)
+		c->err = REDIS_ERR_OTHER;
+	if (v != X509_V_OK)
+		snprintf(c->errstr, sizeof(c->errstr), "TLS: %s",
+			 X509_verify_cert_error_string(v));
+	ERR_clear_error();
+	SSL_free(s);
+}
+#endif
+
 /* A blocking context with both timeouts, TLS started if asked: NULL or
  * a context whose err says what failed. */
 static redisContext *writer_connect(struct writer *w)
@@ -161,11 +206,8 @@ static redisContext *writer_connect(struct writer *w)
 		return c;
 	}
 #ifdef HAVE_HIREDIS_SSL
-	if (w->ssl && redisInitiateSSLWithContext(c, w->ssl) != REDIS_OK &&
-	    !c->err) {
-		c->err = REDIS_ERR_OTHER;
-		snprintf(c->errstr, sizeof(c->errstr), "TLS handshake failed");
-	}
+	if (w->tls)
+		start_tls(w, c);
 #endif
 	return c;
 }
@@ -324,7 +366,7 @@ static void usage(FILE *f)
 		"              [-k prefix] [-l logfile] host port\n"
 		"       writer -m sentinel|role -L label [-n name] [-i ms] [-t ms] [-l log] host port\n"
 		"       writer -N   (print CLOCK_MONOTONIC ms and exit)\n"
-		"TLS: -A cafile [-E certfile -K keyfile] [-S servername] (%s)\n"
+		"TLS: -A cafile [-E certfile -K keyfile] [-S servername] [-V] (%s)\n"
 		"Writes SET seq:<n> <n> every interval (default 10 ms) until SIGTERM/SIGINT\n"
 		"or the duration; connect and command timeout default 200 ms; with -r a\n"
 		"new connection every reconnect_ms even without errors.\n",
@@ -336,23 +378,37 @@ static void usage(FILE *f)
 		);
 }
 
-/* -A/-E/-K/-S: the TLS context every connection uses; 0 or exit code. */
+/* -A/-E/-K/-S/-V: the TLS context every connection uses; 0 or exit code. */
 static int setup_tls(struct writer *w, const char *ca, const char *cert,
-		     const char *key, const char *name)
+		     const char *key)
 {
-	if (!ca && !cert && !key && !name)
+	if (!ca && !cert && !key && !w->tls_name && !w->tls_verify_name)
 		return 0;
 #ifdef HAVE_HIREDIS_SSL
-	redisSSLContextError e = REDIS_SSL_CTX_NONE;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	const char *what = "CA file";
 
-	w->ssl = redisCreateSSLContext(ca, NULL, cert, key, name, &e);
-	if (!w->ssl) {
-		fprintf(stderr, "writer: TLS: %s\n", redisSSLContextGetError(e));
-		return 1;
-	}
+	if (!ctx || !ca)
+		goto fail;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
+		goto fail;
+	what = "client certificate or key";
+	if ((cert || key) &&
+	    (!cert || !key || SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	     SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1))
+		goto fail;
+	w->tls = ctx;
 	return 0;
+fail:
+	fprintf(stderr, "writer: TLS: %s: %s\n", ca ? what : "-A is required",
+		ERR_peek_error() ? ERR_error_string(ERR_peek_error(), NULL) : "");
+	SSL_CTX_free(ctx);
+	return 1;
 #else
-	(void)w;
+	(void)ca;
+	(void)cert;
+	(void)key;
 	fprintf(stderr, "writer: built without TLS (hiredis_ssl)\n");
 	return 1;
 #endif
@@ -367,12 +423,11 @@ int main(int argc, char **argv)
 	long duration_s = 0;
 	const char *logfile = NULL;
 	const char *tls_ca = NULL, *tls_cert = NULL, *tls_key = NULL;
-	const char *tls_name = NULL;
 	int64_t start, next;
 	uint64_t n = 1;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "Nhi:t:r:d:l:k:m:L:n:A:E:K:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "Nhi:t:r:d:l:k:m:L:n:A:E:K:S:V")) != -1) {
 		switch (opt) {
 		case 'N':
 			printf("%lld\n", (long long)mono_ms());
@@ -389,7 +444,8 @@ int main(int argc, char **argv)
 		case 'A': tls_ca = optarg; break;
 		case 'E': tls_cert = optarg; break;
 		case 'K': tls_key = optarg; break;
-		case 'S': tls_name = optarg; break;
+		case 'S': w.tls_name = optarg; break;
+		case 'V': w.tls_verify_name = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -400,7 +456,7 @@ int main(int argc, char **argv)
 	}
 	w.host = argv[optind];
 	w.port = atoi(argv[optind + 1]);
-	if (setup_tls(&w, tls_ca, tls_cert, tls_key, tls_name))
+	if (setup_tls(&w, tls_ca, tls_cert, tls_key))
 		return 1;
 	/* a monitor appends: several of them share one file */
 	if (logfile && !(w.log = fopen(logfile, mon_kind ? "a" : "w"))) {
