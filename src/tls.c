@@ -432,9 +432,9 @@ explain_alert(int alert, char *err, size_t len)
 	const char *what = SSL_alert_desc_string_long(alert);
 
 	switch (alert) {
-	case TLS13_AD_CERTIFICATE_REQUIRED:
+	case TLS13_AD_CERTIFICATE_REQUIRED:	/* OpenSSL 3.0 calls it "unknown" */
 		snprintf(err, len, "the server requires a client certificate "
-		    "(TLS alert: %s)", what);
+		    "(TLS alert: certificate required)");
 		break;
 	case SSL3_AD_BAD_CERTIFICATE:
 	case SSL3_AD_UNSUPPORTED_CERTIFICATE:
