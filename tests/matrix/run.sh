@@ -110,15 +110,28 @@ leg_valkey() {
 	[ -x "$dir/src/vipd" ] || ( configure_against hiredis-1.0.2 "$dir" && make -j2 >/dev/null ) ||
 		{ leg_failed valkey "configure or build"; return; }
 	say "valkey: $("$valkey/valkey-server" --version | cut -d' ' -f1-3) with vipd on hiredis 1.0.2: $tests"
-	if (cd "$dir" && export_valkey && make check TESTS="$tests" TEST_SUITE_LOG=valkey-suite.log \
-		>"$dir/matrix-valkey.out" 2>&1); then
+	# the chaos suite's figures on Valkey, one TSV line per scenario
+	: >"$dir/chaos-valkey.tsv"
+	if (cd "$dir" && export_valkey && export CHAOS_REPORT=$dir/chaos-valkey.tsv &&
+		make check TESTS="$tests" TEST_SUITE_LOG=valkey-suite.log >"$dir/matrix-valkey.out" 2>&1); then
 		say "valkey: passed ($((SECONDS - s)) s)"
 		grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$dir/matrix-valkey.out"
+		chaos_figures "$dir/chaos-valkey.tsv"
 	else
+		chaos_figures "$dir/chaos-valkey.tsv"
 		grep -E '^(FAIL|ERROR|# [A-Z]+:)' "$dir/matrix-valkey.out"
 		show_log "$dir/valkey-suite.log"
 		leg_failed valkey "$((SECONDS - s)) s"
 	fi
+}
+
+# chaos_figures TSV: the chaos suite's per-scenario figures, for CI's log
+# (columns as CHAOS_REPORT in tests/net/chaos.sh).
+chaos_figures() {
+	[ -s "$1" ] || return 0
+	say "valkey: chaos suite figures (id, scenario, release ms, claim ms, max gap ms, lost to the VIP," \
+		"lost to replication, acks by a non-named node, two-holder samples, overlap ms, acks):"
+	sed 's/^/  /' "$1"
 }
 
 leg_hiredis_141() {
