@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 
@@ -79,6 +80,21 @@ struct vip_config {
 	/* Claim when an elected Sentinel leader has sent SLAVEOF NO ONE to this
 	 * node and it reports master, before a majority names it. */
 	bool early_claim;
+
+	/*
+	 * TLS (a build with hiredis_ssl): to the data nodes (`tls`) and to
+	 * the Sentinels (`sentinel-tls`, default: as `tls`). The files are
+	 * loaded and checked when the configuration loads; tls_stamp changes
+	 * with their contents, so a reload after a certificate renewal makes
+	 * new connections use the new files.
+	 */
+	bool tls;
+	bool sentinel_tls;
+	char *tls_ca_cert_file;
+	char *tls_cert_file;		/* client certificate, with its key */
+	char *tls_key_file;
+	char *tls_server_name;		/* verify this name instead of the peer's */
+	uint64_t tls_stamp;
 
 	/* Ask the segment (ARP/ND probe) whether another node still answers
 	 * for the VIP before claiming it. */

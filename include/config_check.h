@@ -5,7 +5,8 @@
  * Each check takes the value as text and returns 0, or -1 with one message
  * (no "file:line: " prefix, no newline) in the caller's buffer `err` of
  * `errlen` bytes; err may be NULL to check silently. No libconfuse here.
- * Only config_check_notify() and config_read_secret() touch the file
+ * Only config_check_notify(), config_read_secret() and the TLS file checks
+ * touch the file
  * system: they are the load-time checks of the paths they are given.
  */
 #ifndef VIPD_CONFIG_CHECK_H
@@ -107,5 +108,16 @@ int config_read_secret(const char *path, char **secret, char *err,
 
 /* Wipe and free a secret; NULL-safe. */
 void config_free_secret(char *secret);
+
+/* tls-server-name: an IP literal or a DNS name. */
+int config_check_server_name(const char *key, const char *s, char *err,
+    size_t errlen);
+/* tls-key-file: a regular file that other users cannot read. */
+int config_check_key_file(const char *path, char *err, size_t errlen);
+/* vc's TLS files make a TLS context; *stamp is a digest of their
+ * contents. Paths that are not absolute are skipped (reported while
+ * parsing). */
+int config_check_tls_files(const struct vip_config *vc, uint64_t *stamp,
+    char *err, size_t errlen);
 
 #endif

@@ -58,7 +58,7 @@ struct node_user {
 /* Attach `u` to the node at `addr` with these credentials (copied),
  * creating the connection if nobody watches it yet. NULL on failure. */
 struct node *node_attach(struct watch_env *w, const struct hostport *addr,
-    const char *user, const char *password, struct node_user *u);
+    const struct watch_creds *cr, struct node_user *u);
 void node_detach(struct node_user *u);		/* NULL-safe (unattached) */
 /* The user's interval, timeout or want_repl changed. */
 void node_user_changed(struct node_user *u);

@@ -30,7 +30,7 @@ struct peers {
 	struct watch_env *w;
 	void (*changed)(void *arg);
 	void *arg;
-	const char *user, *password;	/* borrowed: the VIP's redis auth */
+	const struct watch_creds *creds;/* borrowed: the VIP's, for redis */
 	unsigned int interval, timeout;
 	size_t n;
 	struct peer *p[PEERS_MAX];
@@ -39,7 +39,7 @@ struct peers {
 void peers_init(struct peers *ps, struct watch_env *w,
     void (*changed)(void *), void *arg);
 /* Credentials for new peers (the data nodes share them). */
-void peers_auth(struct peers *ps, const char *user, const char *password);
+void peers_auth(struct peers *ps, const struct watch_creds *creds);
 void peers_timing(struct peers *ps, unsigned int interval,
     unsigned int timeout);
 /* A rule needs `hp` watched now. */

@@ -51,6 +51,7 @@
 
 struct resolver;
 struct tls_ctx;
+struct tls_conn;
 
 /* What a connection is doing, for status displays. */
 enum rconn_state {
@@ -89,6 +90,7 @@ struct rconn {
 
 	enum rconn_state state;
 	redisContext *ctx;		/* NULL while not connected */
+	struct tls_conn *tlsc;		/* TLS on ctx (NULL: plain text) */
 	int fd;				/* -1 when closed */
 	struct loop_io io;
 	struct replycap cap;

@@ -54,7 +54,7 @@ struct sentinel_user {
 /* Attach `u` (master, callbacks and intervals set) to the Sentinel at
  * `addr` with these credentials (copied). NULL on failure. */
 struct sentinel *sentinel_attach(struct watch_env *w,
-    const struct hostport *addr, const char *user, const char *password,
+    const struct hostport *addr, const struct watch_creds *cr,
     struct sentinel_user *u);
 void sentinel_detach(struct sentinel_user *u);	/* NULL-safe */
 void sentinel_user_changed(struct sentinel_user *u);

@@ -11,18 +11,46 @@
 #define VIPD_WATCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct loop;
 struct resolver;
 struct node;
 struct sentinel;
+struct tls_ctx;
+struct tls_settings;
+struct watch_tls;
 
 struct watch_env {
 	struct loop *loop;
 	struct resolver *resolver;	/* NULL: IP literals only */
 	struct node *nodes;		/* every watched data node */
 	struct sentinel *sentinels;	/* every watched Sentinel */
+	struct watch_tls *tls;		/* TLS contexts in use */
 };
+
+/* How to talk to a peer: AUTH and TLS. Part of the key a connection is
+ * shared by; a node or Sentinel copies what it needs. */
+struct watch_creds {
+	const char *user;		/* NULL: AUTH password alone */
+	const char *password;		/* NULL: no AUTH */
+	struct watch_tls *tls;		/* NULL: plain text */
+};
+
+/*
+ * One TLS context per distinct settings and file contents (`stamp`,
+ * config.h's tls_stamp), shared and reference-counted: a VIP holds one,
+ * and so does every connection made with it, so that a connection's
+ * reconnects outlive the VIP that made it. NULL with the reason in err.
+ */
+struct watch_tls *watch_tls_get(struct watch_env *w,
+    const struct tls_settings *s, uint64_t stamp, char *err, size_t len);
+struct watch_tls *watch_tls_ref(struct watch_tls *t);	/* NULL-safe */
+void watch_tls_put(struct watch_env *w, struct watch_tls *t); /* NULL-safe */
+struct tls_ctx *watch_tls_ctx(const struct watch_tls *t); /* NULL-safe */
+bool watch_creds_equal(const struct watch_creds *a,
+    const struct watch_creds *b);
 
 /* Compare credentials, NULL-safe ("no password" equals only itself). */
 bool watch_str_equal(const char *a, const char *b);

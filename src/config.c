@@ -28,6 +28,7 @@
 #include "config.h"
 #include "config_check.h"
 #include "config_scan.h"
+#include "tls.h"
 
 /* A config file is a few KiB; refuse anything absurd before reading it. */
 #define CONFIG_MAX_FILE		(1024 * 1024)
@@ -37,7 +38,8 @@ enum config_key {
 	K_ADDRESS, K_INTERFACE, K_REDIS, K_ANNOUNCE, K_SENTINELS, K_POLICY,
 	K_REDIS_USER, K_REDIS_PASSWORD_FILE, K_SENTINEL_USER,
 	K_SENTINEL_PASSWORD_FILE, K_NOTIFY, K_EARLY_CLAIM, K_WIRE_PROBE,
-	K_REFUSE,
+	K_REFUSE, K_TLS, K_SENTINEL_TLS, K_TLS_CA, K_TLS_CERT, K_TLS_KEY,
+	K_TLS_SERVER_NAME,
 	K_KNOB0,
 	K_COUNT = K_KNOB0 + CONFIG_N_KNOBS
 };
@@ -45,7 +47,8 @@ static const char *const config_keys[K_KNOB0] = {
 	"address", "interface", "redis", "announce", "sentinels",
 	"no-quorum-policy", "redis-user", "redis-password-file", "sentinel-user",
 	"sentinel-password-file", "notify", "early-claim", "wire-probe",
-	"refuse-after-release",
+	"refuse-after-release", "tls", "sentinel-tls", "tls-ca-cert-file",
+	"tls-cert-file", "tls-key-file", "tls-server-name",
 };
 /* no-quorum-hold-down, fifth in CONFIG_KNOBS */
 #define K_HOLD_DOWN	(K_KNOB0 + 4)
@@ -230,10 +233,17 @@ config_check_str(int key, const char *name, const char *value, char *err,
 	case K_EARLY_CLAIM:
 	case K_WIRE_PROBE:
 	case K_REFUSE:
+	case K_TLS:
+	case K_SENTINEL_TLS:
 		return config_check_choice(name, value, "yes", "no", err, errlen);
 	case K_REDIS_USER:
 	case K_SENTINEL_USER:
 		return config_check_user(name, value, err, errlen);
+	case K_TLS_SERVER_NAME:
+		return config_check_server_name(name, value, err, errlen);
+	case K_TLS_CA:
+	case K_TLS_CERT:
+	case K_TLS_KEY:
 	case K_REDIS_PASSWORD_FILE:
 	case K_SENTINEL_PASSWORD_FILE:
 		/* read when the section ends, into the vip_config */
@@ -430,6 +440,62 @@ config_fill_auth(struct config_ctx *ctx, cfg_t *sec, const char *who, int k_user
 	return 0;
 }
 
+/*
+ * tls, sentinel-tls and the files. A configuration that loads has files
+ * that make a TLS context (readable, PEM, the key matches the certificate),
+ * a key file only its owner can read, and a build that speaks TLS.
+ */
+static int
+config_fill_tls(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
+{
+	const int *kl = ctx->key_line;
+	int errors = ctx->errors, at;
+	char err[CONFIG_ERRLEN];
+
+	vc->tls = strcmp(cfg_getstr(sec, "tls"), "yes") == 0;
+	vc->sentinel_tls = cfg_size(sec, "sentinel-tls") > 0 ?
+	    strcmp(cfg_getstr(sec, "sentinel-tls"), "yes") == 0 : vc->tls;
+	if (config_dup_opt(sec, "tls-ca-cert-file", &vc->tls_ca_cert_file) < 0 ||
+	    config_dup_opt(sec, "tls-cert-file", &vc->tls_cert_file) < 0 ||
+	    config_dup_opt(sec, "tls-key-file", &vc->tls_key_file) < 0 ||
+	    config_dup_opt(sec, "tls-server-name", &vc->tls_server_name) < 0)
+		return -1;
+	at = kl[K_TLS] ? kl[K_TLS] : kl[K_SENTINEL_TLS];
+	if (!vc->tls && !vc->sentinel_tls) {
+		for (int k = K_TLS_CA; k <= K_TLS_SERVER_NAME; k++)
+			if (kl[k]) {
+				config_report(ctx, sec->filename, kl[k], true,
+				    "vip \"%s\": %s is ignored: neither tls nor "
+				    "sentinel-tls is yes", vc->name, config_keys[k]);
+				break;
+			}
+		return 0;
+	}
+	if (!tls_available()) {
+		config_vip_err(ctx, sec, at, "vip \"%s\": tls: %s", vc->name,
+		    TLS_UNAVAILABLE);
+		return 0;
+	}
+	if (!vc->tls_ca_cert_file)
+		config_vip_err(ctx, sec, at, "vip \"%s\": TLS needs "
+		    "tls-ca-cert-file, the CA certificate(s) that signed the "
+		    "servers' certificates", vc->name);
+	if (!vc->tls_cert_file != !vc->tls_key_file)
+		config_vip_err(ctx, sec, kl[K_TLS_CERT] ? kl[K_TLS_CERT] :
+		    kl[K_TLS_KEY], "vip \"%s\": tls-cert-file and tls-key-file "
+		    "go together (the client certificate and its key)", vc->name);
+	if (vc->tls_key_file && config_check_path("", vc->tls_key_file, NULL,
+	    0) == 0 && config_check_key_file(vc->tls_key_file, err,
+	    sizeof(err)) < 0)
+		config_vip_err(ctx, sec, kl[K_TLS_KEY], "%s", err);
+	if (ctx->errors != errors)
+		return 0;	/* bad paths were reported while parsing */
+	if (config_check_tls_files(vc, &vc->tls_stamp, err, sizeof(err)) < 0)
+		config_vip_err(ctx, sec, kl[K_TLS_CA] ? kl[K_TLS_CA] : at,
+		    "vip \"%s\": %s", vc->name, err);
+	return 0;
+}
+
 static int
 config_fill_vip(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 {
@@ -481,7 +547,8 @@ config_fill_vip(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 	    config_fill_auth(ctx, sec, "redis", K_REDIS_USER, &vc->redis_user,
 	    &vc->redis_password_file, &vc->redis_password) < 0 ||
 	    config_fill_auth(ctx, sec, "sentinel", K_SENTINEL_USER, &vc->sentinel_user,
-	    &vc->sentinel_password_file, &vc->sentinel_password) < 0)
+	    &vc->sentinel_password_file, &vc->sentinel_password) < 0 ||
+	    config_fill_tls(ctx, sec, vc) < 0)
 		return -1;
 	return config_fill_sentinels(ctx, sec, vc);
 }
@@ -624,6 +691,12 @@ static cfg_opt_t config_vip_opts[] = {
 	CFG_STR_CB("early-claim", "yes", CFGF_NONE, config_parse_str),
 	CFG_STR_CB("wire-probe", "yes", CFGF_NONE, config_parse_str),
 	CFG_STR_CB("refuse-after-release", "yes", CFGF_NONE, config_parse_str),
+	CFG_STR_CB("tls", "no", CFGF_NONE, config_parse_str),
+	CFG_STR_CB("sentinel-tls", NULL, CFGF_NODEFAULT, config_parse_str),
+	CFG_STR_CB("tls-ca-cert-file", NULL, CFGF_NODEFAULT, config_parse_str),
+	CFG_STR_CB("tls-cert-file", NULL, CFGF_NODEFAULT, config_parse_str),
+	CFG_STR_CB("tls-key-file", NULL, CFGF_NODEFAULT, config_parse_str),
+	CFG_STR_CB("tls-server-name", NULL, CFGF_NODEFAULT, config_parse_str),
 #define CONFIG_KNOB_OPT(k, f, d, lo, hi, u, z, a) \
 	CFG_INT_CB(k, d, CFGF_NONE, config_parse_int),
 	CONFIG_KNOBS(CONFIG_KNOB_OPT)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "config_check.h"
+#include "tls.h"
 
 #define CONFIG_KNOB_ROW(k, f, d, lo, hi, u, z, a) \
 	{ k, offsetof(struct vip_config, f), d, lo, hi, u, z, a },
@@ -373,4 +374,93 @@ config_free_secret(char *secret)
 		return;
 	explicit_bzero(secret, strlen(secret));
 	free(secret);
+}
+
+int
+config_check_server_name(const char *key, const char *s, char *err,
+    size_t errlen)
+{
+	struct netaddr a;
+
+	if (netaddr_parse(s, &a) == 0 || netaddr_name_valid(s, strlen(s)))
+		return 0;
+	return config_fail(err, errlen, "%s '%s': expected a host name or an "
+	    "IP address, the name the servers' certificates carry", key, s);
+}
+
+int
+config_check_key_file(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return config_fail(err, errlen, "tls-key-file %s: %s", path,
+		    strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return config_fail(err, errlen, "tls-key-file %s is not a regular "
+		    "file", path);
+	if (st.st_mode & 007)
+		return config_fail(err, errlen, "tls-key-file %s is accessible by "
+		    "other users (mode %04o); chmod 600 it", path,
+		    (unsigned int)(st.st_mode & 07777));
+	return 0;
+}
+
+/* FNV-1a over a file's contents (1 MiB at most: certificates are small). */
+static int
+config_digest_file(const char *key, const char *path, uint64_t *h, char *err,
+    size_t errlen)
+{
+	char buf[4096];
+	size_t total = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return config_fail(err, errlen, "%s %s: %s", key, path,
+		    strerror(errno));
+	while ((n = read(fd, buf, sizeof(buf))) > 0 && total < (1u << 20)) {
+		total += (size_t)n;
+		for (ssize_t i = 0; i < n; i++)
+			*h = (*h ^ (unsigned char)buf[i]) * 1099511628211ull;
+	}
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	if (n < 0)
+		return config_fail(err, errlen, "%s %s: %s", key, path,
+		    strerror(errno));
+	return 0;
+}
+
+int
+config_check_tls_files(const struct vip_config *vc, uint64_t *stamp,
+    char *err, size_t errlen)
+{
+	const struct { const char *key, *path; } f[] = {
+		{ "tls-ca-cert-file", vc->tls_ca_cert_file },
+		{ "tls-cert-file", vc->tls_cert_file },
+		{ "tls-key-file", vc->tls_key_file },
+	};
+	struct tls_settings ts = {
+		.ca_file = vc->tls_ca_cert_file,
+		.cert_file = vc->tls_cert_file,
+		.key_file = vc->tls_key_file,
+		.server_name = vc->tls_server_name,
+	};
+	struct tls_ctx *t;
+
+	*stamp = 14695981039346656037ull;
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (!f[i].path)
+			continue;
+		if (config_check_path("", f[i].path, NULL, 0) < 0)
+			return 0;
+		if (config_digest_file(f[i].key, f[i].path, stamp, err,
+		    errlen) < 0)
+			return -1;
+	}
+	if (!(t = tls_ctx_new(&ts, err, errlen)))
+		return -1;
+	tls_ctx_free(t);
+	return 0;
 }

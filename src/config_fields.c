@@ -103,6 +103,13 @@ config_print_vip(const struct vip_config *vc, FILE *out)
 	fputs(" }\n", out);
 	config_print_auth(out, "sentinel", vc->sentinel_user,
 	    vc->sentinel_password_file);
+	fprintf(out, CONFIG_KEY_FMT "%s\n", "tls", vc->tls ? "yes" : "no");
+	fprintf(out, CONFIG_KEY_FMT "%s\n", "sentinel-tls",
+	    vc->sentinel_tls ? "yes" : "no");
+	config_print_opt(out, "tls-ca-cert-file", vc->tls_ca_cert_file);
+	config_print_opt(out, "tls-cert-file", vc->tls_cert_file);
+	config_print_opt(out, "tls-key-file", vc->tls_key_file);
+	config_print_opt(out, "tls-server-name", vc->tls_server_name);
 	for (size_t i = 0; i < CONFIG_N_KNOBS; i++) {
 		unsigned int v = config_knob_get(vc, &config_knobs[i]);
 
@@ -152,6 +159,18 @@ config_auth_equal(const struct vip_config *a, const struct vip_config *b)
 	    config_str_equal(a->sentinel_password, b->sentinel_password);
 }
 
+/* The files by name and by contents (a renewed certificate). */
+static bool
+config_tls_equal(const struct vip_config *a, const struct vip_config *b)
+{
+	return a->tls == b->tls && a->sentinel_tls == b->sentinel_tls &&
+	    config_str_equal(a->tls_ca_cert_file, b->tls_ca_cert_file) &&
+	    config_str_equal(a->tls_cert_file, b->tls_cert_file) &&
+	    config_str_equal(a->tls_key_file, b->tls_key_file) &&
+	    config_str_equal(a->tls_server_name, b->tls_server_name) &&
+	    a->tls_stamp == b->tls_stamp;
+}
+
 bool
 config_vip_equal(const struct vip_config *a, const struct vip_config *b)
 {
@@ -163,6 +182,7 @@ config_vip_equal(const struct vip_config *a, const struct vip_config *b)
 	    (a->has_announce && !hostport_equal(&a->announce, &b->announce)) ||
 	    a->n_sentinels != b->n_sentinels ||
 	    !config_auth_equal(a, b) ||
+	    !config_tls_equal(a, b) ||
 	    a->no_quorum_policy != b->no_quorum_policy ||
 	    a->early_claim != b->early_claim ||
 	    a->wire_probe != b->wire_probe ||
@@ -206,6 +226,10 @@ config_free_vip(struct vip_config *vc)
 	free(vc->sentinel_user);
 	free(vc->sentinel_password_file);
 	config_free_secret(vc->sentinel_password);
+	free(vc->tls_ca_cert_file);
+	free(vc->tls_cert_file);
+	free(vc->tls_key_file);
+	free(vc->tls_server_name);
 	free(vc->notify);
 }
 

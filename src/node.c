@@ -13,6 +13,7 @@ struct node {
 	struct watch_env *w;
 	struct hostport addr;
 	char *user, *password;		/* copies; the password wiped on free */
+	struct watch_creds creds;	/* those, and a TLS reference */
 	struct rconn conn;
 	struct loop_timer poll;		/* next ROLE */
 	struct loop_timer reaper;	/* frees a node nobody watches */
@@ -252,6 +253,7 @@ node_free(struct node *n)
 	loop_timer_cancel(n->w->loop, &n->poll);
 	loop_timer_cancel(n->w->loop, &n->reaper);
 	rconn_close(&n->conn);
+	watch_tls_put(n->w, n->creds.tls);
 	free(n->user);
 	if (n->password) {
 		memset(n->password, 0, strlen(n->password));
@@ -261,9 +263,10 @@ node_free(struct node *n)
 }
 
 static struct node *
-node_new(struct watch_env *w, const struct hostport *addr, const char *user,
-    const char *password)
+node_new(struct watch_env *w, const struct hostport *addr,
+    const struct watch_creds *cr)
 {
+	const char *user = cr->user, *password = cr->password;
 	struct node *n = calloc(1, sizeof(*n));
 	char label[300], a[NETADDR_STRLEN];
 
@@ -280,8 +283,12 @@ node_new(struct watch_env *w, const struct hostport *addr, const char *user,
 	snprintf(label, sizeof(label), "redis %s",
 	    hostport_fmt(addr, a, sizeof(a)));
 	rconn_init(&n->conn, w->loop, addr, 500, label, node_up, node_down, n);
+	n->creds.user = n->user;
+	n->creds.password = n->password;
+	n->creds.tls = watch_tls_ref(cr->tls);
 	rconn_set_auth(&n->conn, n->user, n->password);
 	rconn_set_resolver(&n->conn, w->resolver);
+	rconn_set_tls(&n->conn, watch_tls_ctx(n->creds.tls));
 	loop_timer_init(&n->poll, node_send, n);
 	loop_timer_init(&n->reaper, node_reap, n);
 	n->next = w->nodes;
@@ -292,16 +299,15 @@ node_new(struct watch_env *w, const struct hostport *addr, const char *user,
 
 struct node *
 node_attach(struct watch_env *w, const struct hostport *addr,
-    const char *user, const char *password, struct node_user *u)
+    const struct watch_creds *cr, struct node_user *u)
 {
 	struct node *n;
 
 	for (n = w->nodes; n; n = n->next)
 		if (hostport_equal(&n->addr, addr) &&
-		    watch_str_equal(n->user, user) &&
-		    watch_str_equal(n->password, password))
+		    watch_creds_equal(&n->creds, cr))
 			break;
-	if (!n && !(n = node_new(w, addr, user, password)))
+	if (!n && !(n = node_new(w, addr, cr)))
 		return NULL;
 	loop_timer_cancel(w->loop, &n->reaper);
 	u->node = n;

@@ -16,10 +16,9 @@ peers_init(struct peers *ps, struct watch_env *w, void (*changed)(void *),
 }
 
 void
-peers_auth(struct peers *ps, const char *user, const char *password)
+peers_auth(struct peers *ps, const struct watch_creds *creds)
 {
-	ps->user = user;
-	ps->password = password;
+	ps->creds = creds;
 }
 
 void
@@ -56,7 +55,7 @@ peers_want(struct peers *ps, const struct hostport *hp, uint64_t now)
 	/* Rule 3 reads its replication history and its run_id. */
 	p->u.want_repl = true;
 	p->u.want_run_id = true;
-	if (node_attach(ps->w, hp, ps->user, ps->password, &p->u))
+	if (node_attach(ps->w, hp, ps->creds, &p->u))
 		ps->p[ps->n++] = p;
 	else
 		free(p);

@@ -21,6 +21,9 @@
 #define RESOLVE_POLL	50	/* ms between looks at a pending lookup */
 
 static void rconn_connect(void *arg);
+static void session(struct rconn *c);
+static void handshake(struct rconn *c);
+static void tls_failed(struct rconn *c, int r, const char *why);
 
 const char *
 rconn_state_name(enum rconn_state s)
@@ -95,6 +98,7 @@ close_socket(struct rconn *c)
 		close(c->fd);
 	}
 	c->fd = -1;
+	c->tlsc = NULL;		/* freed with the context */
 	c->req_count = 0;
 	c->req_head = 0;
 	c->expect_since = 0;
@@ -131,7 +135,13 @@ static void
 rconn_watchdog(void *arg)
 {
 	struct rconn *c = arg;
+	char why[200];
 
+	if (c->state == RCONN_CONNECTING && c->tlsc) {
+		tls_explain_timeout(c->tlsc, why, sizeof(why));
+		rconn_down(c, why);
+		return;
+	}
 	rconn_down(c, c->state == RCONN_CONNECTING ? "connect timed out" :
 	    "no answer within command-timeout");
 }
@@ -326,7 +336,13 @@ read_failed(struct rconn *c, int err)
 {
 	char why[160];
 
-	if (c->ctx->err == REDIS_ERR_EOF) {
+	if (c->tlsc) {
+		/* An alert (a refused client certificate arrives with TLS 1.3
+		 * on the first read) says more than hiredis's I/O error. */
+		tls_explain(c->tlsc, c->ctx, why, sizeof(why));
+		if (!c->answered_once && err == ECONNRESET)
+			c->refused = true;
+	} else if (c->ctx->err == REDIS_ERR_EOF) {
 		snprintf(why, sizeof(why), "%s", "server closed the connection");
 	} else {
 		snprintf(why, sizeof(why), "%s", c->ctx->errstr);
@@ -436,15 +452,70 @@ connect_done(struct rconn *c)
 	replycap_attach(&c->cap, c->ctx->reader);
 	keepalive(c->fd);
 	c->refused = false;
-	loop_timer_cancel(c->loop, &c->watchdog);
-	if (c->tls && tls_start(c->tls, c->ctx, why, sizeof(why)) < 0) {
-		rconn_down(c, why);
+	if (c->tls) {
+		char host[NETADDR_NAME_MAX];
+		int r;
+
+		/* The certificate is checked against the name configured
+		 * (or tls-server-name), else the address connected to. */
+		if (c->target.name[0])
+			snprintf(host, sizeof(host), "%s", c->target.name);
+		else
+			netaddr_fmt(&c->addr, host, sizeof(host));
+		r = tls_start(c->tls, c->ctx, host, &c->tlsc, why, sizeof(why));
+		if (r < 0) {
+			tls_failed(c, r, why);
+			return;
+		}
+		handshake(c);	/* the connect timeout bounds it */
 		return;
 	}
+	session(c);
+}
+
+/* TCP (and TLS) is up: AUTH if configured, then up. */
+static void
+session(struct rconn *c)
+{
+	loop_timer_cancel(c->loop, &c->watchdog);
 	c->state = RCONN_AUTHENTICATING;	/* not RCONN_CONNECTING: */
 	update_events(c);			/* the watchdog follows requests */
-	log_debug("%s: connected", c->label);
+	log_debug("%s: connected%s", c->label, c->tlsc ? " (TLS)" : "");
 	start_session(c);
+}
+
+static void
+tls_failed(struct rconn *c, int r, const char *why)
+{
+	char msg[420];
+
+	/* A transport error keeps its errno: a server that refuses or
+	 * resets is gone, as in plain text. */
+	c->refused = r == -ECONNREFUSED || r == -ECONNRESET;
+	snprintf(msg, sizeof(msg), "TLS: %s", why);
+	rconn_down(c, msg);
+}
+
+/* One step of the TLS handshake, when the socket is ready as it asked. */
+static void
+handshake(struct rconn *c)
+{
+	char why[300];
+	int r = tls_handshake(c->tlsc, why, sizeof(why));
+
+	if (r == TLS_DONE) {
+		session(c);
+	} else if (r == TLS_WANT_READ || r == TLS_WANT_WRITE) {
+		uint32_t ev = r == TLS_WANT_READ ? EPOLLIN : EPOLLOUT;
+
+		if (ev != c->io.events && (r = loop_io_mod(c->loop, &c->io,
+		    ev)) < 0) {
+			snprintf(why, sizeof(why), "epoll: %s", strerror(-r));
+			rconn_down(c, why);
+		}
+	} else {
+		tls_failed(c, r, why);
+	}
 }
 
 static void
@@ -454,7 +525,9 @@ rconn_on_io(void *arg, uint32_t events)
 	unsigned int epoch = c->epoch;
 
 	if (c->state == RCONN_CONNECTING) {
-		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+		if (c->tlsc)
+			handshake(c);
+		else if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 			connect_done(c);
 		return;
 	}

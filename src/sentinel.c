@@ -50,6 +50,7 @@ struct sentinel {
 	struct watch_env *w;
 	struct hostport addr;
 	char *user, *password;
+	struct watch_creds creds;	/* those, and a TLS reference */
 	char hb_channel[48];
 	struct rconn cmd;
 	struct rconn sub;
@@ -498,6 +499,7 @@ sentinel_free(struct sentinel *s)
 		free(m->name);
 		free(m);
 	}
+	watch_tls_put(s->w, s->creds.tls);
 	free(s->user);
 	if (s->password) {
 		memset(s->password, 0, strlen(s->password));
@@ -508,8 +510,9 @@ sentinel_free(struct sentinel *s)
 
 static struct sentinel *
 sentinel_new(struct watch_env *w, const struct hostport *addr,
-    const char *user, const char *password)
+    const struct watch_creds *cr)
 {
+	const char *user = cr->user, *password = cr->password;
 	struct sentinel *s = calloc(1, sizeof(*s));
 	char label[300], a[NETADDR_STRLEN];
 
@@ -534,6 +537,11 @@ sentinel_new(struct watch_env *w, const struct hostport *addr,
 	rconn_set_auth(&s->sub, s->user, s->password);
 	rconn_set_resolver(&s->cmd, w->resolver);
 	rconn_set_resolver(&s->sub, w->resolver);
+	s->creds.user = s->user;
+	s->creds.password = s->password;
+	s->creds.tls = watch_tls_ref(cr->tls);
+	rconn_set_tls(&s->cmd, watch_tls_ctx(s->creds.tls));
+	rconn_set_tls(&s->sub, watch_tls_ctx(s->creds.tls));
 	loop_timer_init(&s->poll, poll_round, s);
 	loop_timer_init(&s->heartbeat, heartbeat_send, s);
 	loop_timer_init(&s->reaper, sentinel_reap, s);
@@ -546,17 +554,16 @@ sentinel_new(struct watch_env *w, const struct hostport *addr,
 
 struct sentinel *
 sentinel_attach(struct watch_env *w, const struct hostport *addr,
-    const char *user, const char *password, struct sentinel_user *u)
+    const struct watch_creds *cr, struct sentinel_user *u)
 {
 	struct sentinel *s;
 	struct sentinel_master *m;
 
 	for (s = w->sentinels; s; s = s->next)
 		if (hostport_equal(&s->addr, addr) &&
-		    watch_str_equal(s->user, user) &&
-		    watch_str_equal(s->password, password))
+		    watch_creds_equal(&s->creds, cr))
 			break;
-	if (!s && !(s = sentinel_new(w, addr, user, password)))
+	if (!s && !(s = sentinel_new(w, addr, cr)))
 		return NULL;
 	loop_timer_cancel(w->loop, &s->reaper);
 	m = master_find(s, u->master);

@@ -19,6 +19,7 @@
 #include "resolve.h"
 #include "sentinel.h"
 #include "timing.h"
+#include "tls.h"
 #include "vip_int.h"
 
 #define ADD_RETRY	1000	/* ms between attempts when adding fails */
@@ -445,18 +446,46 @@ vip_format_addresses(struct vip *v)
 	}
 }
 
+/* The credentials from the configuration (at start and on a rebind). */
+static void
+vip_set_creds(struct vip *v, const struct vip_config *c)
+{
+	v->redis_creds = (struct watch_creds){ c->redis_user,
+	    c->redis_password, c->tls ? v->tls : NULL };
+	v->sentinel_creds = (struct watch_creds){ c->sentinel_user,
+	    c->sentinel_password, c->sentinel_tls ? v->tls : NULL };
+}
+
 static int
 vip_attach_watchers(struct vip *v)
 {
 	const struct vip_config *c = v->cfg;
+
+	if (c->tls || c->sentinel_tls) {
+		struct tls_settings ts = {
+			.ca_file = c->tls_ca_cert_file,
+			.cert_file = c->tls_cert_file,
+			.key_file = c->tls_key_file,
+			.server_name = c->tls_server_name,
+		};
+		char err[300];
+
+		v->tls = watch_tls_get(&v->env->watch, &ts, c->tls_stamp, err,
+		    sizeof(err));
+		if (!v->tls) {
+			log_err("%s: TLS: %s", v->label, err);
+			return -1;
+		}
+	}
+	vip_set_creds(v, c);
 
 	v->local.changed = vip_changed;
 	v->local.arg = v;
 	v->local.interval = v->timing.role_check_interval;
 	v->local.timeout = v->timing.command_timeout;
 	v->local.want_repl = true;	/* rule 3: our id and replicas */
-	v->node = node_attach(&v->env->watch, &c->redis, c->redis_user,
-	    c->redis_password, &v->local);
+	v->node = node_attach(&v->env->watch, &c->redis, &v->redis_creds,
+	    &v->local);
 	if (!v->node)
 		return -1;
 	for (size_t i = 0; i < c->n_sentinels; i++) {
@@ -469,11 +498,11 @@ vip_attach_watchers(struct vip *v)
 		u->poll_interval = v->timing.sentinel_poll_interval;
 		u->timeout = v->timing.command_timeout;
 		if (!sentinel_attach(&v->env->watch, &c->sentinels[i],
-		    c->sentinel_user, c->sentinel_password, u))
+		    &v->sentinel_creds, u))
 			return -1;
 	}
 	peers_init(&v->peers, &v->env->watch, vip_changed, v);
-	peers_auth(&v->peers, c->redis_user, c->redis_password);
+	peers_auth(&v->peers, &v->redis_creds);
 	peers_timing(&v->peers, v->timing.role_check_interval,
 	    v->timing.command_timeout);
 	return 0;
@@ -534,6 +563,7 @@ vip_free(struct vip *v)
 	for (size_t i = 0; i < v->cfg->n_sentinels; i++)
 		sentinel_detach(&v->sentinels[i]);
 	peers_clear(&v->peers);
+	watch_tls_put(&v->env->watch, v->tls);
 	notify_release(v->notify);
 	free(v);
 }
@@ -544,7 +574,9 @@ vip_rebind(struct vip *v, const struct vip_config *cfg)
 	v->cfg = cfg;
 	for (size_t i = 0; i < cfg->n_sentinels; i++)
 		v->sentinels[i].master = cfg->name;
-	peers_auth(&v->peers, cfg->redis_user, cfg->redis_password);
+	/* Equal settings: the same TLS context, the strings of the new
+	 * configuration (the old one is about to be freed). */
+	vip_set_creds(v, cfg);
 }
 
 bool

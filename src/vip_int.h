@@ -39,6 +39,10 @@ struct vip {
 	struct sentinel_user sentinels[CONFIG_MAX_SENTINELS];
 	struct peers peers;
 	struct notify *notify;		/* NULL without a notify program */
+	/* AUTH and TLS for the data nodes (ours, and the peers) and for the
+	 * Sentinels; the strings are the configuration's */
+	struct watch_tls *tls;		/* NULL: no TLS at all */
+	struct watch_creds redis_creds, sentinel_creds;
 
 	int ifindex;
 	bool link_present, link_up, link_arp;

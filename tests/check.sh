@@ -2,8 +2,8 @@
 # Build vipd from a clean tree and run every test: unit tests (cmocka),
 # config golden files, and the integration tests in private network
 # namespaces with real redis-server and redis-sentinel (root), then
-# `make distcheck`, then the packages (tests/pkg/). Installs the Debian
-# packages it needs first.
+# `make distcheck`, then the packages (tests/pkg/), then the test matrix
+# (tests/matrix/run.sh). Installs the Debian packages it needs first.
 #
 #   sudo tests/check.sh            # everything
 #   sudo tests/check.sh --no-dist  # skip make distcheck
@@ -90,3 +90,7 @@ if [ "${VIPD_NO_PKG:-0}" != 1 ]; then
 			"$(grep -c '^ok.*# SKIP' "$log") skipped"
 	done
 fi
+
+# The matrix (Valkey 8.0.1, hiredis 1.0.2 and 1.4.1 from ../shared/third_party,
+# cached in $build/matrix): a visible SKIP without the sources.
+VIPD_BUILD_DIR=$build "$top/tests/matrix/run.sh"

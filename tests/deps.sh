@@ -6,6 +6,7 @@ VIPD_DEPS=(
 	redis-server redis-sentinel redis-tools
 	iproute2 tcpdump util-linux valgrind
 	frr
+	libssl-dev openssl	# tests/matrix: hiredis USE_SSL=1, Valkey BUILD_TLS=yes, test certificates
 )
 
 deps_install() {

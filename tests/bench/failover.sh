@@ -58,6 +58,9 @@
 #   BENCH_REPORT=FILE        also write the figures as TSV
 #                            (section, subject, metric, value)
 #   BENCH_KEEP=1             keep the logs ($BENCH_DIR and $CLUSTER_DIR)
+#   VIPD_REDIS_SERVER, VIPD_REDIS_SENTINEL, VIPD_REDIS_CLI,
+#   VIPD_REDIS_BENCHMARK     the server binaries (default: redis-*; e.g.
+#                            Valkey's from tests/matrix/build.sh)
 # Debian packages it needs (haproxy, redis-server, redis-sentinel,
 # redis-tools) are installed with apt-get when missing; the haproxy package's
 # own service is never started (policy-rc.d during the install).
@@ -354,7 +357,7 @@ extra_redis() {
 	local node=$1 port=$2 vip=$3 of=${4:-} dir="$BENCH_DIR/extra/$1.$2" args=()
 	mkdir -p "$dir"
 	[ -n "$of" ] && args=(--replicaof "$of" "$port")
-	ns_bg "$node" "$dir/redis.log" redis-server --port "$port" --bind "${CLUSTER_IP[$node]}" "$vip" \
+	ns_bg "$node" "$dir/redis.log" "$VIPD_REDIS_SERVER" --port "$port" --bind "${CLUSTER_IP[$node]}" "$vip" \
 		--save '' --appendonly no --daemonize no --dir "$dir" \
 		--protected-mode no --repl-diskless-sync-delay 0 "${args[@]}" || return 1
 	BENCH_EXTRA_PIDS+=("$NS_LAST_PID")
@@ -418,7 +421,7 @@ if ! skipped idle && ! skipped idle32 && [ "$NVIPS" -gt 0 ]; then
 		for ((i = 0; i < NVIPS; i++)); do
 			echo "SENTINEL MONITOR m$i ${CLUSTER_IP[$m]} $((6400 + i)) 2"
 			echo "SENTINEL SET m$i down-after-milliseconds 1000 failover-timeout 10000"
-		done | ns_exec c timeout 20 redis-cli -h "${CLUSTER_IP[$s]}" -p "$CLUSTER_SENTINEL_PORT" >"$BENCH_DIR/monitor.$s.out" 2>&1
+		done | ns_exec c timeout 20 "$VIPD_REDIS_CLI" -h "${CLUSTER_IP[$s]}" -p "$CLUSTER_SENTINEL_PORT" >"$BENCH_DIR/monitor.$s.out" 2>&1
 		[ "$(grep -c '^OK$' "$BENCH_DIR/monitor.$s.out")" = $((2 * NVIPS)) ] ||
 			die "SENTINEL MONITOR on $s: $(grep -v '^OK$' "$BENCH_DIR/monitor.$s.out" | head -n 3)"
 	done
@@ -453,7 +456,7 @@ stat_line() {
 
 {
 	echo "vipd benchmark: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs"
-	echo "  vipd $top_builddir/src/vipd (early-claim ${BENCH_EARLY_CLAIM:-default}), $(haproxy -v | head -n 1 | awk '{ print $1, $2, $3 }'), $(redis-server --version | awk '{ print $1, $2, $3 }')"
+	echo "  vipd $top_builddir/src/vipd (early-claim ${BENCH_EARLY_CLAIM:-default}), $(haproxy -v | head -n 1 | awk '{ print $1, $2, $3 }'), $("$VIPD_REDIS_SERVER" --version | awk '{ print $1, $2, $3 }')"
 	echo "  load average at start $LOAD0, at end $LOAD1; run time ${TOTAL} s"
 	echo
 	if ! skipped failover; then

@@ -343,7 +343,7 @@ bench_proc_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 bench_rb() {
 	local addr=$1 label=$2 out
 	out="$BENCH_DIR/rb.$2.$(date +%s%N).csv"
-	ns_exec c timeout 300 redis-benchmark -h "$addr" -p "$CLUSTER_REDIS_PORT" -t set,get \
+	ns_exec c timeout 300 "${VIPD_REDIS_BENCHMARK:-redis-benchmark}" -h "$addr" -p "$CLUSTER_REDIS_PORT" -t set,get \
 		-n "$BENCH_RB_N" -c 20 -P 1 --csv >"$out" 2>"$out.err" || {
 		bench_log "redis-benchmark through $addr failed: $(tail -n 2 "$out.err")"; return 1; }
 	# "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"

@@ -42,6 +42,10 @@
 #                               2001:db8::100): the nodes get 2001:db8::1x,
 #                               Redis listens on it too, vipd's vip section
 #                               lists both; read by cluster_up
+#   VIPD_REDIS_SERVER           the server binaries (default redis-server,
+#   VIPD_REDIS_SENTINEL         redis-sentinel, redis-cli; tests/matrix/run.sh
+#   VIPD_REDIS_CLI              gives Valkey's)
+#   CLUSTER_TLS=1               TLS only (tests/lib/cluster_tls.sh)
 #
 # Function prefixes: cluster_ (this file), ns_ / ok / diag (netns.sh).
 
@@ -69,6 +73,10 @@ CLUSTER_VIPD="$top_builddir/src/vipd"
 CLUSTER_VIPCTL="$top_builddir/src/vipctl"
 CLUSTER_WRITER="$top_builddir/tests/net/writer"
 CLUSTER_SAMPLER="$top_builddir/tests/net/sampler"
+: "${VIPD_REDIS_SERVER:=redis-server}" "${VIPD_REDIS_SENTINEL:=redis-sentinel}"
+: "${VIPD_REDIS_CLI:=redis-cli}"
+# shellcheck source=tests/lib/cluster_tls.sh
+. "$top_srcdir/tests/lib/cluster_tls.sh"
 
 declare -A CLUSTER_REDIS_PID=() CLUSTER_SENTINEL_PID=() CLUSTER_VIPD_PID=()
 CLUSTER_WRITER_PID=
@@ -83,10 +91,12 @@ CLUSTER_DIR=
 
 # cluster_missing_tools: prints what is missing to run a cluster (empty = ok).
 cluster_missing_tools() {
-	local t missing=()
-	for t in redis-server redis-sentinel redis-cli ip timeout; do
+	local t tls missing=()
+	for t in "$VIPD_REDIS_SERVER" "$VIPD_REDIS_SENTINEL" "$VIPD_REDIS_CLI" ip timeout; do
 		command -v "$t" >/dev/null || missing+=("$t")
 	done
+	tls=$(cluster_tls_missing)
+	[ -z "$tls" ] || missing+=("$tls")
 	[ -x "$CLUSTER_WRITER" ] || missing+=("$CLUSTER_WRITER (make check builds it)")
 	[ -x "$CLUSTER_SAMPLER" ] || missing+=("$CLUSTER_SAMPLER (make check builds it)")
 	echo "${missing[*]}"
@@ -148,6 +158,7 @@ cluster_net() {
 		ns_add "$n" && ns_plug "$n" eth0 "${CLUSTER_IP[$n]}/24" "${CLUSTER_ALT_IP[$n]}/24" \
 			${CLUSTER_VIP6:+"${CLUSTER_IP6[$n]}/64"} || return 1
 	done
+	cluster_tls_setup || return 1
 	[ "${CLUSTER_NAMES:-0}" = 1 ] && { cluster_names_setup || return 1; }
 	return 0
 }
@@ -155,7 +166,7 @@ cluster_net() {
 # cluster_cli NODE PORT args...: redis-cli from the client namespace, 2 s max.
 cluster_cli() {
 	local node=$1 port=$2; shift 2
-	ns_exec c timeout 2 redis-cli -h "${CLUSTER_IP[$node]}" -p "$port" "$@" 2>/dev/null
+	ns_exec c timeout 2 "$VIPD_REDIS_CLI" "${CLUSTER_CLI_TLS[@]}" -h "${CLUSTER_IP[$node]}" -p "$port" "$@" 2>/dev/null
 }
 cluster_redis_cli() { local n=$1; shift; cluster_cli "$n" "$CLUSTER_REDIS_PORT" "$@"; }
 cluster_sentinel_cli() { local n=$1; shift; cluster_cli "$n" "$CLUSTER_SENTINEL_PORT" "$@"; }
@@ -176,11 +187,12 @@ cluster_start_redis() {
 	[ -n "$of" ] && args=(--replicaof "$(cluster_host "$of")" "$CLUSTER_REDIS_PORT")
 	[ "${CLUSTER_NAMES:-0}" = 1 ] && args+=(--replica-announce-ip "$(cluster_host "$node")")
 	ns_exec "$node" sysctl -qw net.ipv4.ip_nonlocal_bind=1 || return 1
+	while read -r k v; do args+=("--$k" "$v"); done < <(cluster_listen_conf "$CLUSTER_REDIS_PORT")
 	if [ -n "${CLUSTER_VIP6:-}" ]; then
 		ns_exec "$node" sysctl -qw net.ipv6.ip_nonlocal_bind=1 || return 1
 	fi
-	ns_bg "$node" "$dir/redis.log.$(date +%s%N)" redis-server \
-		--port "$CLUSTER_REDIS_PORT" --bind "${CLUSTER_IP[$node]}" "$CLUSTER_VIP" ${CLUSTER_VIP6:+"$CLUSTER_VIP6"} \
+	ns_bg "$node" "$dir/redis.log.$(date +%s%N)" "$VIPD_REDIS_SERVER" \
+		--bind "${CLUSTER_IP[$node]}" "$CLUSTER_VIP" ${CLUSTER_VIP6:+"$CLUSTER_VIP6"} \
 		--save '' --appendonly no --daemonize no --dir "$dir" \
 		--protected-mode no --repl-diskless-sync-delay 0 "${args[@]}" || return 1
 	CLUSTER_REDIS_PID[$node]=$NS_LAST_PID
@@ -207,7 +219,7 @@ cluster_start_sentinel() {
 	# Sentinel reads it in order; announce-hostnames makes it answer with
 	# the names (get-master-addr-by-name, events) instead of addresses.
 	cat >"$dir/sentinel.conf" <<-EOF
-		port $CLUSTER_SENTINEL_PORT
+		$(cluster_listen_conf "$CLUSTER_SENTINEL_PORT")
 		bind $bind
 		daemonize no
 		dir $dir
@@ -226,7 +238,7 @@ cluster_start_sentinel() {
 # master, the other sentinels).
 cluster_run_sentinel() {
 	local node=$1 dir="$CLUSTER_DIR/$1/sentinel"
-	ns_bg "$node" "$dir/sentinel.log.$(date +%s%N)" redis-sentinel "$dir/sentinel.conf" || return 1
+	ns_bg "$node" "$dir/sentinel.log.$(date +%s%N)" "$VIPD_REDIS_SENTINEL" "$dir/sentinel.conf" || return 1
 	CLUSTER_SENTINEL_PID[$node]=$NS_LAST_PID
 	wait_for 5 cluster_sentinel_cli "$node" PING >/dev/null
 }
@@ -361,6 +373,7 @@ cluster_vip_conf() {
 		    interface = "${CLUSTER_VIP_INTERFACE:-eth0}"
 		    redis = "$(cluster_vipd_host "$node"):$CLUSTER_REDIS_PORT"
 		    sentinels = { $sentinels }
+		$(cluster_vip_tls_conf)
 		$lines
 		}
 	EOF
@@ -468,7 +481,8 @@ cluster_holders_are() { [ "$(cluster_holders)" = "$1" ]; }
 # every 10 ms, 200 ms timeouts, a new connection at least every 250 ms (so
 # that a second holder of the VIP would get some of the writes).
 cluster_start_writer() {
-	ns_bg c "$CLUSTER_DIR/c/writer.out" "$CLUSTER_WRITER" -i 10 -t 200 -r 250 -k "${CLUSTER_WRITER_PREFIX:-seq}" \
+	ns_bg c "$CLUSTER_DIR/c/writer.out" "$CLUSTER_WRITER" "${CLUSTER_WRITER_TLS[@]}" \
+		-i 10 -t 200 -r 250 -k "${CLUSTER_WRITER_PREFIX:-seq}" \
 		-l "$CLUSTER_DIR/c/writer.log" "$CLUSTER_VIP" "$CLUSTER_REDIS_PORT" || return 1
 	CLUSTER_WRITER_PID=$NS_LAST_PID
 }
@@ -484,12 +498,12 @@ cluster_start_monitor() {
 	local log=$1 iv=${2:-20} n
 	: >"$log"
 	for n in $CLUSTER_SENTINEL_NODES; do
-		ns_bg c /dev/null "$CLUSTER_WRITER" -m sentinel -L "s-$n" -n "$CLUSTER_MASTER_NAME" -i "$iv" -t 100 \
+		ns_bg c /dev/null "$CLUSTER_WRITER" "${CLUSTER_WRITER_TLS[@]}" -m sentinel -L "s-$n" -n "$CLUSTER_MASTER_NAME" -i "$iv" -t 100 \
 			-l "$log" "${CLUSTER_IP[$n]}" "$CLUSTER_SENTINEL_PORT" || return 1
 		CLUSTER_MONITOR_PIDS+=("$NS_LAST_PID")
 	done
 	for n in $CLUSTER_DATA_NODES; do
-		ns_bg c /dev/null "$CLUSTER_WRITER" -m role -L "r-$n" -i "$iv" -t 100 \
+		ns_bg c /dev/null "$CLUSTER_WRITER" "${CLUSTER_WRITER_TLS[@]}" -m role -L "r-$n" -i "$iv" -t 100 \
 			-l "$log" "${CLUSTER_IP[$n]}" "$CLUSTER_REDIS_PORT" || return 1
 		CLUSTER_MONITOR_PIDS+=("$NS_LAST_PID")
 	done

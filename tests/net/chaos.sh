@@ -523,7 +523,7 @@ sc10() {
 			done <"$fifo"
 		) &
 		NS_PIDS+=("$!")
-		ns_bg c "$fifo" redis-cli -h "${CLUSTER_IP[$n]}" -p "$CLUSTER_SENTINEL_PORT" --csv psubscribe \
+		ns_bg c "$fifo" "$VIPD_REDIS_CLI" "${CLUSTER_CLI_TLS[@]}" -h "${CLUSTER_IP[$n]}" -p "$CLUSTER_SENTINEL_PORT" --csv psubscribe \
 			'+selected-slave' '+failover-state-wait-promotion' '-failover-abort*' '+promoted-slave' \
 			'+switch-master' '+elected-leader' '+try-failover'
 	done

@@ -141,7 +141,7 @@ adir="$CLUSTER_DIR/auth"
 mkdir -p "$adir"
 ip3=${CLUSTER_IP[n3]}
 ns_exec n3 ip addr add 192.0.2.33/32 dev eth0
-ns_bg n3 "$adir/redis.log" redis-server --port 6390 --bind "$ip3" --save '' --appendonly no \
+ns_bg n3 "$adir/redis.log" "$VIPD_REDIS_SERVER" --port 6390 --bind "$ip3" --save '' --appendonly no \
 	--daemonize no --dir "$adir" --protected-mode no \
 	--user default off --user vipd on '>node-secret' '~*' '&*' -@all +role +info +ping
 apid=$NS_LAST_PID
@@ -156,7 +156,7 @@ for p in 26390 26391 26392; do
 		sentinel auth-user authm vipd
 		sentinel auth-pass authm node-secret
 	EOF
-	ns_bg n3 "$adir/s$p/log" redis-sentinel "$adir/s$p/sentinel.conf" --dir "$adir/s$p"
+	ns_bg n3 "$adir/s$p/log" "$VIPD_REDIS_SENTINEL" "$adir/s$p/sentinel.conf" --dir "$adir/s$p"
 	spids+=("$NS_LAST_PID")
 done
 printf 'node-secret\n' >"$adir/node.pass"
@@ -186,12 +186,12 @@ chmod 600 "$adir/node.pass"
 auth_holds() { ns_exec n3 ip -4 addr show dev eth0 | grep -q 'inet 192.0.2.133/32'; }
 # The sentinels answer only with their password, and know the master.
 auth_sentinel_ready() {
-	[ "$(ns_exec n3 timeout 2 redis-cli -h "$ip3" -p 26390 -a sentinel-secret --no-auth-warning \
+	[ "$(ns_exec n3 timeout 2 "$VIPD_REDIS_CLI" -h "$ip3" -p 26390 -a sentinel-secret --no-auth-warning \
 		SENTINEL get-master-addr-by-name authm 2>/dev/null | head -n 1)" = "$ip3" ]
 }
 check "the Sentinels with requirepass know the master" wait_for 10 auth_sentinel_ready
 check "the data node refuses ROLE without credentials" \
-	bash -c "ip netns exec $(ns_name n3) redis-cli -h $ip3 -p 6390 ROLE 2>&1 | grep -q NOAUTH"
+	bash -c "ip netns exec $(ns_name n3) $VIPD_REDIS_CLI -h $ip3 -p 6390 ROLE 2>&1 | grep -q NOAUTH"
 ns_bg n3 "$adir/vipd.log" "$CLUSTER_VIPD" -d -c "$adir/vipd.conf"
 avipd=$NS_LAST_PID
 check "with the right credentials the VIP is claimed (AUTH user + requirepass)" wait_for 10 auth_holds

@@ -32,6 +32,15 @@
  * `writer -N` prints the current CLOCK_MONOTONIC time in ms and exits, so a
  * test script can mark events on the same clock.
  *
+ * TLS (-A ca [-E cert -K key] [-S name] [-V], built against hiredis >= 1.0
+ * with hiredis_ssl): every connection, writer and monitor alike, starts TLS
+ * with redisInitiateSSL(), blocking, bounded by the timeout
+ * (SO_RCVTIMEO/SO_SNDTIMEO). The chain is verified against the CA, -S is
+ * sent as SNI; with -V the certificate must also be for the name (-S) or
+ * else the address connected to: through the VIP, a certificate that lists
+ * the VIP. hiredis's own redisSSLContext verifies the chain only.
+ * `writer -h` says whether this build has TLS.
+ *
  * `writer -m sentinel|role -L label [-i ms] [-t ms] [-l log] host port` is a
  * monitor instead: every interval it asks one server either SENTINEL
  * GET-MASTER-ADDR-BY-NAME <name> (-n name, default mymaster) or ROLE, and
@@ -55,6 +64,14 @@
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
+#ifdef HAVE_HIREDIS_SSL
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <hiredis/hiredis_ssl.h>
+#endif
 
 static volatile sig_atomic_t stop_requested;
 
@@ -97,6 +114,9 @@ struct writer {
 	int64_t connected_at;
 	FILE *log;
 	redisContext *c;
+	void *tls;			/* SSL_CTX, NULL: plain text */
+	const char *tls_name;		/* -S */
+	bool tls_verify_name;		/* -V */
 	uint64_t acks, fails, connects;
 	int64_t last_ack, max_gap;
 };
@@ -133,6 +153,63 @@ static const char *ctx_err(const redisContext *c, const redisReply *r)
 		if (buf[i] == '\n' || buf[i] == '\r')
 			buf[i] = ' ';
 	return buf;
+}
+
+#ifdef HAVE_HIREDIS_SSL
+/* TLS on c (blocking); on failure c->errstr says why. */
+static void start_tls(struct writer *w, redisContext *c)
+{
+	const char *name = w->tls_name ? w->tls_name : w->host;
+	unsigned char a[sizeof(struct in6_addr)];
+	SSL *s = SSL_new(w->tls);
+	long v;
+
+	if (!s) {
+		c->err = REDIS_ERR_OTHER;
+		snprintf(c->errstr, sizeof(c->errstr), "TLS: SSL_new failed");
+		return;
+	}
+	if (w->tls_name)
+		SSL_set_tlsext_host_name(s, w->tls_name);
+	if (w->tls_verify_name) {
+		if (inet_pton(AF_INET, name, a) == 1 || inet_pton(AF_INET6, name, a) == 1)
+			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), name);
+		else
+			SSL_set1_host(s, name);
+	}
+	if (redisInitiateSSL(c, s) == REDIS_OK)
+		return;
+	/* hiredis did not take s, and says only "SSL_connect failed" */
+	v = SSL_get_verify_result(s);
+	if (!c->err)
+		c->err = REDIS_ERR_OTHER;
+	if (v != X509_V_OK)
+		snprintf(c->errstr, sizeof(c->errstr), "TLS: %s",
+			 X509_verify_cert_error_string(v));
+	ERR_clear_error();
+	SSL_free(s);
+}
+#endif
+
+/* A blocking context with both timeouts, TLS started if asked: NULL or
+ * a context whose err says what failed. */
+static redisContext *writer_connect(struct writer *w)
+{
+	redisContext *c = redisConnectWithTimeout(w->host, w->port,
+						  ms_tv(w->timeout_ms));
+
+	if (!c || c->err)
+		return c;
+	if (redisSetTimeout(c, ms_tv(w->timeout_ms)) != REDIS_OK) {
+		if (!c->err)
+			c->err = REDIS_ERR_OTHER;
+		return c;
+	}
+#ifdef HAVE_HIREDIS_SSL
+	if (w->tls)
+		start_tls(w, c);
+#endif
+	return c;
 }
 
 static void drop(struct writer *w)
@@ -174,9 +251,8 @@ static int ensure_connected(struct writer *w, uint64_t n)
 
 	if (w->c)
 		return 0;
-	w->c = redisConnectWithTimeout(w->host, w->port, ms_tv(w->timeout_ms));
-	if (!w->c || w->c->err ||
-	    redisSetTimeout(w->c, ms_tv(w->timeout_ms)) != REDIS_OK) {
+	w->c = writer_connect(w);
+	if (!w->c || w->c->err) {
 		logf_line(w, "fail %llu %lld connect %s", (unsigned long long)n,
 			  (long long)mono_ms(), ctx_err(w->c, NULL));
 		w->fails++;
@@ -239,9 +315,8 @@ static void monitor_ask(struct writer *w, bool sentinel, const char *name,
 
 	snprintf(out, len, "-");
 	if (!w->c) {
-		w->c = redisConnectWithTimeout(w->host, w->port, ms_tv(w->timeout_ms));
-		if (!w->c || w->c->err ||
-		    redisSetTimeout(w->c, ms_tv(w->timeout_ms)) != REDIS_OK) {
+		w->c = writer_connect(w);
+		if (!w->c || w->c->err) {
 			drop(w);
 			return;
 		}
@@ -291,9 +366,52 @@ static void usage(FILE *f)
 		"              [-k prefix] [-l logfile] host port\n"
 		"       writer -m sentinel|role -L label [-n name] [-i ms] [-t ms] [-l log] host port\n"
 		"       writer -N   (print CLOCK_MONOTONIC ms and exit)\n"
+		"TLS: -A cafile [-E certfile -K keyfile] [-S servername] [-V] (%s)\n"
 		"Writes SET seq:<n> <n> every interval (default 10 ms) until SIGTERM/SIGINT\n"
 		"or the duration; connect and command timeout default 200 ms; with -r a\n"
-		"new connection every reconnect_ms even without errors.\n");
+		"new connection every reconnect_ms even without errors.\n",
+#ifdef HAVE_HIREDIS_SSL
+		"TLS available"
+#else
+		"TLS not available: built without hiredis_ssl"
+#endif
+		);
+}
+
+/* -A/-E/-K/-S/-V: the TLS context every connection uses; 0 or exit code. */
+static int setup_tls(struct writer *w, const char *ca, const char *cert,
+		     const char *key)
+{
+	if (!ca && !cert && !key && !w->tls_name && !w->tls_verify_name)
+		return 0;
+#ifdef HAVE_HIREDIS_SSL
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	const char *what = "CA file";
+
+	if (!ctx || !ca)
+		goto fail;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
+		goto fail;
+	what = "client certificate or key";
+	if ((cert || key) &&
+	    (!cert || !key || SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	     SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1))
+		goto fail;
+	w->tls = ctx;
+	return 0;
+fail:
+	fprintf(stderr, "writer: TLS: %s: %s\n", ca ? what : "-A is required",
+		ERR_peek_error() ? ERR_error_string(ERR_peek_error(), NULL) : "");
+	SSL_CTX_free(ctx);
+	return 1;
+#else
+	(void)ca;
+	(void)cert;
+	(void)key;
+	fprintf(stderr, "writer: built without TLS (hiredis_ssl)\n");
+	return 1;
+#endif
 }
 
 int main(int argc, char **argv)
@@ -304,11 +422,12 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	long duration_s = 0;
 	const char *logfile = NULL;
+	const char *tls_ca = NULL, *tls_cert = NULL, *tls_key = NULL;
 	int64_t start, next;
 	uint64_t n = 1;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "Nhi:t:r:d:l:k:m:L:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "Nhi:t:r:d:l:k:m:L:n:A:E:K:S:V")) != -1) {
 		switch (opt) {
 		case 'N':
 			printf("%lld\n", (long long)mono_ms());
@@ -322,6 +441,11 @@ int main(int argc, char **argv)
 		case 'm': mon_kind = optarg; break;
 		case 'L': mon_label = optarg; break;
 		case 'n': mon_name = optarg; break;
+		case 'A': tls_ca = optarg; break;
+		case 'E': tls_cert = optarg; break;
+		case 'K': tls_key = optarg; break;
+		case 'S': w.tls_name = optarg; break;
+		case 'V': w.tls_verify_name = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -332,6 +456,8 @@ int main(int argc, char **argv)
 	}
 	w.host = argv[optind];
 	w.port = atoi(argv[optind + 1]);
+	if (setup_tls(&w, tls_ca, tls_cert, tls_key))
+		return 1;
 	/* a monitor appends: several of them share one file */
 	if (logfile && !(w.log = fopen(logfile, mon_kind ? "a" : "w"))) {
 		fprintf(stderr, "writer: %s: %s\n", logfile, strerror(errno));
