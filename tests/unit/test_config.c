@@ -426,6 +426,8 @@ test_print_canonical(void **state)
 	    "\tannounce               = \"198.51.100.11:6380\"\n"
 	    "\tsentinels              = { \"192.0.2.11:26379\", \"192.0.2.12:26380\", "
 	    "\"192.0.2.13:26379\" }\n"
+	    "\ttls                    = no\n"
+	    "\tsentinel-tls           = no\n"
 	    "\trole-check-interval    = 250\n"));
 	assert_non_null(strstr(text, "\tredis-down-after       = 0\n"
 	    "\tno-quorum-policy       = \"keep\"\n"
