@@ -519,6 +519,51 @@ test_failure_to_add_is_a_fault_retried(void **state)
 }
 
 static void
+test_half_added_is_not_held(void **state)
+{
+	(void)state;
+	start_released(&(struct fx_opts){ .dual = true, .noarp = true });
+	fake_addr_add_error = -EADDRNOTAVAIL;
+	fake_addr_add_fail_family = AF_INET6;
+	fx_views("uuu");
+	assert_log(1, "+vip-fault", "cannot add 2001:db8::100/128");
+	/* all or nothing: the IPv4 address is not left behind */
+	assert_int_equal(fake_addr_count(FX_IFINDEX), 0);
+	fx_netlink();
+	/* a fault: no "held" with an address missing, and the kernel's
+	 * echo of the IPv4 add is not somebody else's address */
+	assert_log(0, "+vip-acquired", NULL);
+	assert_log(0, "without us", NULL);
+	assert_int_equal(fake_hooks(), 2);
+	/* retried: both go up */
+	fake_addr_add_error = 0;
+	fake_advance(1000);
+	assert_true(fx_holds());
+	assert_log(1, "+vip-acquired", "[fault -> held]");
+	fx_views("ooo");
+	fx_netlink();
+	assert_int_equal(fake_addr_count(FX_IFINDEX), 0);
+}
+
+static void
+test_stale_echo_is_no_transition(void **state)
+{
+	(void)state;
+	start_released(&NOARP);
+	fx_views("uuu");
+	fx_node_refuses();	/* before the kernel's echoes are read */
+	assert_log(1, "+vip-acquired", "[released -> held]");
+	assert_log(1, "-vip-released", "[held -> released]");
+	fx_netlink();		/* "added", then "removed" */
+	assert_log(0, "without us", NULL);
+	assert_log(2, "-vip-released", NULL);
+	assert_int_equal(fake_hooks(), 3);
+	assert_int_equal(fake_addr_count(FX_IFINDEX), 0);
+}
+
+
+
+static void
 test_sentinel_event_pokes_every_watcher(void **state)
 {
 	unsigned int before[FX_N], node_before;
@@ -584,6 +629,8 @@ main(void)
 		T(test_appears_without_us_while_released),
 		T(test_link_down_is_a_fault),
 		T(test_failure_to_add_is_a_fault_retried),
+		T(test_half_added_is_not_held),
+		T(test_stale_echo_is_no_transition),
 		T(test_sentinel_event_pokes_every_watcher),
 		T(test_free_leaves_nothing_behind),
 	};
