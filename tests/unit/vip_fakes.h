@@ -19,8 +19,11 @@
  *  - nlwatch_link_get() and addr.h: an in-memory table of interfaces and
  *    of the addresses on them. addr_add/addr_del queue the notification
  *    the kernel would echo (fake_netlink_next()), a test delivers it.
- *  - probe.h (under the real wirecheck.c): a probe runs until the test
- *    ends it with fake_probe_finish().
+ *  - probe.h, under the real wirecheck.c: a probe runs until the test
+ *    ends it with fake_probe_finish(). Faking probe rather than wirecheck
+ *    keeps wirecheck's own rules in the test (one probe at a time, ask
+ *    again WIRECHECK_AGAIN after an answer, claim without asking once
+ *    probing fails on a link), which is what vip.c relies on.
  *  - announce.h, refuse.h, notify.h, resolve.h, rconn_state_name():
  *    recorders and tables.
  * All state is global and reset by fake_reset().
