@@ -180,6 +180,12 @@ vip_hold(struct vip *v, const struct decision *d)
 		return;
 	}
 	if (vip_add_all(v, why, sizeof(why)) < 0) {
+		/* All or nothing: an address added before the failure would
+		 * stay on the interface while we say fault, and the next
+		 * release would not take it off (it removes what we hold). */
+		for (size_t i = 0; i < v->cfg->n_addresses; i++)
+			addr_del(v->env->addr, v->ifindex,
+			    &v->cfg->addresses[i]);
 		if (v->state != VIP_FAULT)
 			vip_transition(v, VIP_FAULT, "+vip-fault", "fault", why);
 		else
@@ -389,9 +395,13 @@ vip_netlink(struct vip *v, const struct nlwatch_event *ev)
 	case NLWATCH_ADDR_NEW:
 		if (!is_our_addr(v, ev) || v->holding)
 			return;
+		/* The notification may be old news: the echo of our own add,
+		 * taken back since (a release, a failed claim). */
+		vip_refresh_link(v);
+		if (!v->holding)
+			return;
 		log_warn("%s: %s appeared on %s without us", v->label,
 		    v->addrstr, v->cfg->interface);
-		v->holding = true;
 		break;
 	case NLWATCH_ADDR_DEL:
 		if (!is_our_addr(v, ev) || !v->holding)
