@@ -48,11 +48,27 @@
  * ip, the role, or "-" when there is no answer). <ms> is taken when the
  * answer arrived, so the change happened at or before it. The chaos test
  * runs one per Sentinel and data node, all appending to one file.
+ *
+ * Two more monitors for tests/bench/timeline.sh, same options, same
+ * "<ms> <label> ..." lines, <ms> taken when the bytes were read:
+ *   -m events  PSUBSCRIBE * on a Sentinel: "<ms> <label> <channel> <payload>"
+ *              for every message (Sentinel publishes each of its events on a
+ *              channel named after it: +sdown, +switch-master, ...);
+ *              "<ms> <label> subscribed" after each (re)subscription and
+ *              "<ms> <label> lost <error>" when the link drops (events in
+ *              between are missed, and the log says so).
+ *   -m hold    one connection that sends a PING once and then only waits:
+ *              "<ms> <label> open" once it is answered, "<ms> <label> closed
+ *              <error>" when the server closes it (Sentinel's promotion and
+ *              demotion transactions kill every normal client), "<ms>
+ *              <label> down" when (re)connecting fails (logged once
+ *              per outage; retried every interval).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -331,6 +347,106 @@ static void monitor_ask(struct writer *w, bool sentinel, const char *name,
 	freeReplyObject(r);
 }
 
+/* 1 when the connection has bytes (or an EOF) to read within ms, 0 when
+ * not (or a signal came), -1 on a poll error. */
+static int wait_readable(const redisContext *c, long ms)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	int n = poll(&p, 1, (int)ms);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	return n > 0;
+}
+
+/* Connect and check that the server answers: PSUBSCRIBE * (events) or PING
+ * (hold). The context stays open on success and is dropped otherwise. */
+static bool watch_open(struct writer *w, bool events)
+{
+	redisReply *r;
+	bool ok;
+
+	w->c = redisConnectWithTimeout(w->host, w->port, ms_tv(w->timeout_ms));
+	if (!w->c || w->c->err || redisSetTimeout(w->c, ms_tv(w->timeout_ms)) != REDIS_OK) {
+		drop(w);
+		return false;
+	}
+	r = events ? redisCommand(w->c, "PSUBSCRIBE *") : redisCommand(w->c, "PING");
+	if (events)
+		ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+		     r->element[0]->type == REDIS_REPLY_STRING &&
+		     strcmp(r->element[0]->str, "psubscribe") == 0;
+	else
+		ok = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
+	freeReplyObject(r);
+	if (!ok)
+		drop(w);
+	return ok;
+}
+
+/* One pub/sub message as a log line; anything else (a subscription
+ * confirmation) is ignored. Payloads are single lines already; any CR/LF
+ * would become a space. */
+static void event_line(struct writer *w, const char *label, const redisReply *r)
+{
+	char payload[512];
+	size_t i;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 4)
+		return;
+	for (i = 0; i < 4; i++)
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			return;
+	if (strcmp(r->element[0]->str, "pmessage") != 0)
+		return;
+	snprintf(payload, sizeof(payload), "%s", r->element[3]->str);
+	for (i = 0; payload[i]; i++)
+		if (payload[i] == '\n' || payload[i] == '\r')
+			payload[i] = ' ';
+	logf_line(w, "%lld %s %s %s", (long long)mono_ms(), label, r->element[2]->str, payload);
+}
+
+/* -m events and -m hold (see the top of the file). The socket is read only
+ * when poll says so, so a stamp is never late by more than the time the
+ * kernel took to wake us, and SIGTERM is seen within 200 ms. */
+static int watch(struct writer *w, bool events, const char *label)
+{
+	bool was_down = false;
+	void *reply;
+	int n;
+
+	while (!stop_requested) {
+		if (!w->c) {
+			if (!watch_open(w, events)) {
+				if (!events && !was_down)
+					logf_line(w, "%lld %s down", (long long)mono_ms(), label);
+				was_down = true;
+				sleep_ms(w->interval_ms);
+				continue;
+			}
+			was_down = false;
+			logf_line(w, "%lld %s %s", (long long)mono_ms(), label,
+				  events ? "subscribed" : "open");
+		}
+		n = wait_readable(w->c, 200);
+		if (n == 0)
+			continue;
+		if (n < 0 || redisBufferRead(w->c) != REDIS_OK) {
+			logf_line(w, "%lld %s %s %s", (long long)mono_ms(), label,
+				  events ? "lost" : "closed", ctx_err(w->c, NULL));
+			drop(w);
+			continue;
+		}
+		while (redisGetReplyFromReader(w->c, &reply) == REDIS_OK && reply) {
+			if (events)
+				event_line(w, label, reply);
+			freeReplyObject(reply);
+		}
+	}
+	drop(w);
+	return 0;
+}
+
 static int monitor(struct writer *w, const char *kind, const char *label,
 		   const char *name)
 {
@@ -338,8 +454,10 @@ static int monitor(struct writer *w, const char *kind, const char *label,
 	char last[128] = "", cur[128];
 	int64_t next = mono_ms(), now;
 
+	if (strcmp(kind, "events") == 0 || strcmp(kind, "hold") == 0)
+		return watch(w, strcmp(kind, "events") == 0, label);
 	if (!sentinel && strcmp(kind, "role") != 0) {
-		fprintf(stderr, "writer: -m sentinel|role\n");
+		fprintf(stderr, "writer: -m sentinel|role|events|hold\n");
 		return 1;
 	}
 	while (!stop_requested) {
@@ -364,7 +482,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: writer [-i interval_ms] [-t timeout_ms] [-r reconnect_ms] [-d seconds]\n"
 		"              [-k prefix] [-l logfile] host port\n"
-		"       writer -m sentinel|role -L label [-n name] [-i ms] [-t ms] [-l log] host port\n"
+		"       writer -m sentinel|role|events|hold -L label [-n name] [-i ms] [-t ms] [-l log] host port\n"
 		"       writer -N   (print CLOCK_MONOTONIC ms and exit)\n"
 		"TLS: -A cafile [-E certfile -K keyfile] [-S servername] [-V] (%s)\n"
 		"Writes SET seq:<n> <n> every interval (default 10 ms) until SIGTERM/SIGINT\n"
