@@ -119,6 +119,11 @@ rconn_down(struct rconn *c, const char *why)
 	/* A name with several addresses: the next attempt tries the next. */
 	if (c->state == RCONN_CONNECTING)
 		c->addr_next++;
+	/* Look the name up again in the background: the reconnect uses what
+	 * is known now (a DNS outage must not cut a peer that did not move),
+	 * the next one what the lookup finds (a peer that did move). */
+	if (c->target.name[0] && c->resolver)
+		resolver_refresh(c->resolver, c->target.name);
 	close_socket(c);
 	c->state = RCONN_DOWN;
 	/* The first loss after a good exchange is news; the reconnect

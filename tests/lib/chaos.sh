@@ -124,9 +124,26 @@ chaos_acks_over() {
 	[ "${c:-0}" -gt "$1" ]
 }
 
+# chaos_variant: " (...)" after a scenario's name when the cluster is not
+# the plain one (names, TLS, Valkey).
+chaos_variant() {
+	local v=() out="" x
+	if [ "${CLUSTER_NAMES:-0}" = 1 ]; then
+		if [ "${CLUSTER_VIPD_NAMES:-1}" = 0 ]; then
+			v+=("Sentinel speaks names, vipd configured with addresses")
+		else
+			v+=("names")
+		fi
+	fi
+	[ "${CLUSTER_TLS:-0}" = 1 ] && v+=("TLS")
+	[[ ${VIPD_REDIS_SERVER:-redis-server} == *valkey* ]] && v+=("Valkey")
+	for x in "${v[@]}"; do out+="${out:+, }$x"; done
+	[ -n "$out" ] && echo " ($out)"
+}
+
 # chaos_begin ID NAME: start the observers; returns once writes are acknowledged.
 chaos_begin() {
-	SC_ID=$1 SC_NAME=$2${CLUSTER_NAMES:+ (names)} SC_ALLOW_MULTI=0 SC_NO_FLAP_CHECK=0 SC_TF=0
+	SC_ID=$1 SC_NAME="$2$(chaos_variant)" SC_ALLOW_MULTI=0 SC_NO_FLAP_CHECK=0 SC_TF=0
 	SC_DIR="$CLUSTER_DIR/s$SC_ID"
 	mkdir -p "$SC_DIR"
 	SC_T0=$(cluster_now) SC_WALL0=$(date +%H:%M:%S.%3N)

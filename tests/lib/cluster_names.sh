@@ -1,7 +1,8 @@
 # Host names for the cluster (tests/lib/cluster.sh, CLUSTER_NAMES=1): every
 # namespace gets its own /etc/hosts, which `ip netns exec` mounts over
 # /etc/hosts for what it starts (the files under /etc/netns/<namespace>/),
-# with n1.test, n2.test, n3.test and c.test. glibc reads the file at every
+# with n1.test, n2.test, n3.test and c.test, and a resolv.conf that asks
+# nobody. glibc reads the file at every
 # lookup, so rewriting it in place (same inode: the mount follows the inode,
 # not the path) changes what a running process resolves: that is how a test
 # takes a name away mid-run.
@@ -65,6 +66,11 @@ cluster_names_setup() {
 		mkdir "$d" || return 1
 		CLUSTER_ETC_DIRS+=("$d")
 		cluster_names_hosts "$n" || return 1
+		# no name server but the loopback's (none listens there): a
+		# name that is not in the hosts file fails at once, and no
+		# query leaves the namespace (a test may point it elsewhere,
+		# rewriting this file in place)
+		printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$d/resolv.conf" || return 1
 	done
 }
 
