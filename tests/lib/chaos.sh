@@ -138,7 +138,7 @@ chaos_variant() {
 	[ "${CLUSTER_TLS:-0}" = 1 ] && v+=("TLS")
 	[[ ${VIPD_REDIS_SERVER:-redis-server} == *valkey* ]] && v+=("Valkey")
 	for x in "${v[@]}"; do out+="${out:+, }$x"; done
-	[ -n "$out" ] && echo " ($out)"
+	[ -z "$out" ] || echo " ($out)"
 }
 
 # chaos_begin ID NAME: start the observers; returns once writes are acknowledged.
