@@ -26,12 +26,22 @@ cd "$build"
 "$top/configure" -q
 make -j"$(nproc)"
 
+# The chaos scenarios' figures (chaos.sh, chaos-names.sh, chaos-tls.sh),
+# one TSV line each, printed after the run for the README's tables.
+report=$build/chaos-report.tsv
+: >"$report"
 status=0
-make check || status=$?
+CHAOS_REPORT=$report make check || status=$?
 if [ "$status" -ne 0 ]; then
 	echo "== make check failed; test-suite.log follows" >&2
 	cat test-suite.log >&2 || true
 	exit "$status"
+fi
+if [ -s "$report" ]; then
+	echo "== chaos figures ($report): id, scenario, release ms, claim ms, max write gap ms," \
+		"acked writes lost to the VIP, lost to replication, acks by a non-named node," \
+		"two-holder samples, overlap ms, acks"
+	sed 's/^/  /' "$report"
 fi
 
 # AddressSanitizer + UBSan (errors abort): every unit test and one
