@@ -28,7 +28,8 @@
 
 enum no_quorum_policy {
 	NO_QUORUM_RELEASE,	/* release after no-quorum-hold-down ms */
-	NO_QUORUM_KEEP,		/* keep holding while the local node is master */
+	NO_QUORUM_KEEP,		/* keep holding while the local node is
+				 * master */
 };
 
 #define CONFIG_MAX_SENTINELS	15
@@ -38,7 +39,8 @@ enum no_quorum_policy {
 #define CONFIG_AUTO		UINT_MAX
 
 struct vip_config {
-	char *name;			/* Sentinel master name (section title) */
+	char *name;			/* Sentinel master name (section
+					 * title) */
 	/* The VIP's addresses, all moved together; each /32 or /128 unless
 	 * a prefix is given. */
 	size_t n_addresses;
@@ -93,7 +95,8 @@ struct vip_config {
 	char *tls_ca_cert_file;
 	char *tls_cert_file;		/* client certificate, with its key */
 	char *tls_key_file;
-	char *tls_server_name;		/* verify this name instead of the peer's */
+	char *tls_server_name;		/* verify this name instead of the
+					 * peer's */
 	uint64_t tls_stamp;
 
 	/* Ask the segment (ARP/ND probe) whether another node still answers
@@ -104,7 +107,8 @@ struct vip_config {
 	 * send them here with a reset (refuse.h), for a few seconds. */
 	bool refuse_after_release;
 
-	char *notify;			/* program run on each transition; NULL = none */
+	char *notify;			/* program run on each transition;
+					 * NULL = none */
 	unsigned int notify_timeout;	/* ms */
 
 	/* A new field must also go into config_vip_equal(), config_print()

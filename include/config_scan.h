@@ -3,13 +3,13 @@
  * (internal to the config module).
  *
  * libconfuse 3.3 accepts a last section without its closing brace
- * (docs/design.md, "Library pitfalls"), counts each comment line twice and refuses a comment
- * inside a list (libconfuse issue #150), and leaks when a call such as
- * include( is not closed. config_scan() checks that every '{' and '(' is
- * closed, understanding strings, ${VAR} and the three comment styles,
- * blanks the comments in place (newlines kept, so line numbers stay right)
- * and records where each top-level section opens: libconfuse only remembers
- * the line of the closing brace.
+ * (docs/design.md, "Library pitfalls"), counts each comment line twice and
+ * refuses a comment inside a list (libconfuse issue #150), and leaks when a
+ * call such as include( is not closed. config_scan() checks that every '{'
+ * and '(' is closed, understanding strings, ${VAR} and the three comment
+ * styles, blanks the comments in place (newlines kept, so line numbers stay
+ * right) and records where each top-level section opens: libconfuse only
+ * remembers the line of the closing brace.
  *
  * Errors are written to `errs` as "file:line: message" lines; config_scan()
  * returns how many it wrote (0 = the buffer may be handed to libconfuse).

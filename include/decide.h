@@ -57,7 +57,8 @@
 /* Who "this node" is, as Sentinel would name it. */
 struct self_id {
 	const struct hostport *announce;   /* NULL: automatic */
-	const struct netaddr *local_addrs; /* addresses on the host's interfaces */
+	const struct netaddr *local_addrs; /* addresses on the host's
+					    * interfaces */
 	size_t n_local_addrs;
 	uint16_t port;			   /* the local Redis port */
 	const struct prefix *vips;	   /* never count as this node */
@@ -94,7 +95,8 @@ struct decide_input {
 
 	enum node_role role;		/* as last observed */
 	bool node_reachable;
-	uint64_t node_unreachable_since;	/* ms, valid when !node_reachable */
+	uint64_t node_unreachable_since;	/* ms, valid when
+						 * !node_reachable */
 	bool node_refused;		/* nothing listens: no server */
 	const char *replid;		/* its master_replid, "" if not known */
 

@@ -37,7 +37,8 @@ enum nlwatch_kind {
 struct nlwatch_event {
 	enum nlwatch_kind kind;
 	int ifindex;
-	char ifname[16];	/* IFNAMSIZ; link events, addr events if known */
+	char ifname[16];	/* IFNAMSIZ; link events, addr events if
+				 * known */
 	struct prefix addr;	/* address events */
 	bool up;		/* NLWATCH_LINK: IFF_UP and IFF_RUNNING (the
 				 * kernel sets RUNNING iff operstate is UP or

@@ -40,7 +40,8 @@ struct node_state {
 	 * seen as a replica ("" = not known) */
 	char run_id[REPLID_LEN + 1];
 	char replica_run_id[REPLID_LEN + 1];
-	char error[160];		/* why it is not reachable, "" if it is */
+	char error[160];		/* why it is not reachable, "" if
+					 * it is */
 };
 
 struct node_user {

@@ -87,10 +87,10 @@ int probe_build_ns(uint8_t *buf, size_t len, const uint8_t mac[6],
  * code 0, no extension header) whose target is the address; in both cases
  * from an Ethernet source that is not `mac` (ours). r->mac is the ARP
  * sender hardware address, or the NA's target link-layer option (its
- * Ethernet source without one), and never `mac` either. Checksums are not verified: a damaged
- * answer still says somebody is there, and the cost of a false "answered"
- * is only a later claim. `len` may be less than the whole frame (the
- * sockets capture at most FRAME_SNAPLEN bytes).
+ * Ethernet source without one), and never `mac` either. Checksums are not
+ * verified: a damaged answer still says somebody is there, and the cost of a
+ * false "answered" is only a later claim. `len` may be less than the whole
+ * frame (the sockets capture at most FRAME_SNAPLEN bytes).
  */
 int probe_parse(const uint8_t *frame, size_t len, const uint8_t mac[6],
     const struct netaddr *addrs, size_t n, struct probe_result *r);

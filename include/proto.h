@@ -100,7 +100,8 @@ int proto_parse_master_addr(const struct redisReply *r, struct hostport *out,
 /* A Sentinel pub/sub event: channel (event name) plus payload. */
 enum sentinel_event_type {
 	SEV_OTHER = 0,		/* valid but not one we care about */
-	SEV_SWITCH_MASTER,	/* +switch-master <name> <oip> <oport> <nip> <nport> */
+	SEV_SWITCH_MASTER,	/* +switch-master <name> <oip> <oport>
+				 * <nip> <nport> */
 	SEV_ODOWN, SEV_ODOWN_CLEARED,
 	SEV_SDOWN, SEV_SDOWN_CLEARED,
 	SEV_PROMOTED_SLAVE,
@@ -125,7 +126,8 @@ enum sentinel_event_type {
  * by '?' so they can be logged as they are. */
 struct sentinel_event {
 	enum sentinel_event_type type;
-	char name[64];			/* event channel as received, truncated */
+	char name[64];			/* event channel as received,
+					 * truncated */
 	/* The master it concerns, "" if none: <name> of a master instance,
 	 * the name after "@" for other instances, +switch-master's first
 	 * token. A longer name makes the event malformed (never truncated,

@@ -30,7 +30,8 @@
 struct replycap {
 	redisReplyObjectFunctions *plain;	/* hiredis's own */
 	redisReplyObjectFunctions counted;	/* ours, charging `bytes` */
-	size_t bytes;				/* charged to the current reply */
+	size_t bytes;				/* charged to the current
+						 * reply */
 	bool exceeded;				/* a charge was refused */
 };
 

@@ -65,13 +65,15 @@ struct resolve_result {
 	size_t n;				/* addresses below */
 	struct netaddr addrs[RESOLVE_MAX_ADDRS];/* OK: the answer, in
 						 * getaddrinfo's order, without
-						 * duplicates; FAILED: the last
-						 * good answer (n = 0 if none) */
+						 * duplicates; FAILED: the
+						 * last good answer (n = 0 if
+						 * none) */
 	char error[RESOLVE_ERR_MAX];		/* FAILED: gai_strerror() text,
 						 * "no answer within N ms", or
 						 * why the name is unusable */
-	uint64_t resolved_at;			/* loop_now() of the last
-						 * successful lookup, 0 = never */
+	uint64_t resolved_at;			/* loop_now() of the
+						 * last successful lookup,
+						 * 0 = never */
 };
 
 /* Zero fields take the defaults given. */

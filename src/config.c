@@ -45,10 +45,10 @@ enum config_key {
 };
 static const char *const config_keys[K_KNOB0] = {
 	"address", "interface", "redis", "announce", "sentinels",
-	"no-quorum-policy", "redis-user", "redis-password-file", "sentinel-user",
-	"sentinel-password-file", "notify", "early-claim", "wire-probe",
-	"refuse-after-release", "tls", "sentinel-tls", "tls-ca-cert-file",
-	"tls-cert-file", "tls-key-file", "tls-server-name",
+	"no-quorum-policy", "redis-user", "redis-password-file",
+	"sentinel-user", "sentinel-password-file", "notify", "early-claim",
+	"wire-probe", "refuse-after-release", "tls", "sentinel-tls",
+	"tls-ca-cert-file", "tls-cert-file", "tls-key-file", "tls-server-name",
 };
 /* no-quorum-hold-down, fifth in CONFIG_KNOBS */
 #define K_HOLD_DOWN	(K_KNOB0 + 4)
@@ -111,19 +111,22 @@ config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	if (strcmp(fmt, "no such option '%s'") == 0) {
 		arg = va_arg(ap, const char *);
 		if (cfg->title)
-			snprintf(msg, sizeof(msg), "unknown option '%s' in %s \"%s\"",
-			    arg, cfg->name, cfg->title);
+			snprintf(msg, sizeof(msg),
+			    "unknown option '%s' in %s \"%s\"", arg, cfg->name,
+			    cfg->title);
 		else
 			snprintf(msg, sizeof(msg), "unknown option '%s'", arg);
 	} else if (strcmp(fmt, "found duplicate title '%s'") == 0) {
 		arg = va_arg(ap, const char *);
 		first = config_find_vip(ctx->out, arg);
-		snprintf(msg, sizeof(msg), "duplicate vip \"%s\" (first defined on line %d)",
-		    arg, first ? first->line : 0);
+		snprintf(msg, sizeof(msg),
+		    "duplicate vip \"%s\" (first defined on line %d)", arg,
+		    first ? first->line : 0);
 	} else if (strcmp(fmt, "missing title for section '%s'") == 0) {
 		arg = va_arg(ap, const char *);
-		snprintf(msg, sizeof(msg), "%s section without a name: write %s "
-		    "\"mastername\" { ... } with the Sentinel master name", arg, arg);
+		snprintf(msg, sizeof(msg), "%s section without a name: write "
+		    "%s \"mastername\" { ... } with the Sentinel master name",
+		    arg, arg);
 	} else {
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 	}
@@ -131,7 +134,7 @@ config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	    false, "%s", msg);
 }
 
-/* ---- value checks (libconfuse parse callbacks) ---------------------------- */
+/* ---- value checks (libconfuse parse callbacks) --------------------------- */
 
 static int
 config_key(const char *name)
@@ -155,8 +158,10 @@ config_seen(struct config_ctx *ctx, cfg_t *cfg, cfg_opt_t *opt)
 	if (k < 0)
 		return;
 	if (ctx->key_line[k])
-		config_err(ctx, cfg, "'%s' is set twice in %s \"%s\" (first on line %d)",
-		    opt->name, cfg->name, cfg->title ? cfg->title : "", ctx->key_line[k]);
+		config_err(ctx, cfg,
+		    "'%s' is set twice in %s \"%s\" (first on line %d)",
+		    opt->name, cfg->name, cfg->title ? cfg->title : "",
+		    ctx->key_line[k]);
 	else
 		ctx->key_line[k] = cfg->line;
 }
@@ -182,7 +187,8 @@ config_parse_sentinel(struct config_ctx *ctx, cfg_t *cfg, cfg_opt_t *opt,
 
 		if (s && config_check_hostport("", s, CONFIG_SENTINEL_PORT, &o,
 		    NULL, 0) == 0 && hostport_equal(&o, &hp)) {
-			config_err(ctx, cfg, "sentinel '%s' is listed twice", value);
+			config_err(ctx, cfg, "sentinel '%s' is listed twice",
+			    value);
 			return;
 		}
 	}
@@ -208,7 +214,8 @@ config_parse_address(struct config_ctx *ctx, cfg_t *cfg, cfg_opt_t *opt,
 
 		if (s && config_check_address(s, &o, NULL, 0) == 0 &&
 		    netaddr_equal(&o.addr, &p.addr)) {
-			config_err(ctx, cfg, "address '%s' is listed twice", value);
+			config_err(ctx, cfg, "address '%s' is listed twice",
+			    value);
 			return;
 		}
 	}
@@ -226,16 +233,18 @@ config_check_str(int key, const char *name, const char *value, char *err,
 		return config_check_interface(value, err, errlen);
 	case K_REDIS:
 	case K_ANNOUNCE:
-		return config_check_hostport(name, value, CONFIG_REDIS_PORT, &hp, err,
-		    errlen);
+		return config_check_hostport(name, value, CONFIG_REDIS_PORT,
+		    &hp, err, errlen);
 	case K_POLICY:
-		return config_check_choice(name, value, "release", "keep", err, errlen);
+		return config_check_choice(name, value, "release", "keep",
+		    err, errlen);
 	case K_EARLY_CLAIM:
 	case K_WIRE_PROBE:
 	case K_REFUSE:
 	case K_TLS:
 	case K_SENTINEL_TLS:
-		return config_check_choice(name, value, "yes", "no", err, errlen);
+		return config_check_choice(name, value, "yes", "no", err,
+		    errlen);
 	case K_REDIS_USER:
 	case K_SENTINEL_USER:
 		return config_check_user(name, value, err, errlen);
@@ -293,17 +302,20 @@ config_parse_socket(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	(void)opt;
 	*(const char **)result = value;
 	if (ctx->socket_line)
-		config_err(ctx, cfg, "'control-socket' is set twice (first on line %d)",
+		config_err(ctx, cfg,
+		    "'control-socket' is set twice (first on line %d)",
 		    ctx->socket_line);
 	ctx->socket_line = cfg->line;
 	if (value[0] != '/')
-		config_err(ctx, cfg, "control-socket '%s' must be an absolute path", value);
+		config_err(ctx, cfg,
+		    "control-socket '%s' must be an absolute path", value);
 	else if (strlen(value) > max)
-		config_err(ctx, cfg, "control-socket path is too long (at most %zu bytes)",
-		    max);
+		config_err(ctx, cfg,
+		    "control-socket path is too long (at most %zu bytes)", max);
 	for (s = value; *s; s++)
 		if (iscntrl((unsigned char)*s)) {
-			config_err(ctx, cfg, "control-socket contains a control character");
+			config_err(ctx, cfg,
+			    "control-socket contains a control character");
 			break;
 		}
 	return 0;
@@ -313,7 +325,8 @@ static int
 config_parse_int(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	struct config_ctx *ctx = config_cur;
-	const struct config_knob *kn = &config_knobs[config_key(opt->name) - K_KNOB0];
+	const struct config_knob *kn =
+	    &config_knobs[config_key(opt->name) - K_KNOB0];
 	char err[CONFIG_ERRLEN];
 
 	*(long *)result = kn->def;
@@ -350,33 +363,36 @@ config_vip_checks(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 
 		for (size_t j = 0; j < vc->n_addresses; j++)
 			if (config_is_vip_addr(o, &vc->addresses[j].addr))
-				config_vip_err(ctx, sec, kl[K_ADDRESS], "address %s "
-				    "is already used by vip \"%s\" (line %d)",
-				    netaddr_fmt(&vc->addresses[j].addr, a, sizeof(a)),
-				    o->name, o->line);
+				config_vip_err(ctx, sec, kl[K_ADDRESS],
+				    "address %s is already used by vip \"%s\" "
+				    "(line %d)",
+				    netaddr_fmt(&vc->addresses[j].addr, a,
+				    sizeof(a)), o->name, o->line);
 	}
 	if (vc->has_announce && config_is_vip_addr(vc, &vc->announce.addr))
-		config_vip_err(ctx, sec, kl[K_ANNOUNCE], "announce %s is the VIP itself; "
+		config_vip_err(ctx, sec, kl[K_ANNOUNCE],
+		    "announce %s is the VIP itself; "
 		    "it must be this node's own address as Sentinel names it",
 		    hostport_fmt(&vc->announce, a, sizeof(a)));
 	if (config_is_vip_addr(vc, &vc->redis.addr))
-		config_vip_err(ctx, sec, kl[K_REDIS], "redis %s is the VIP itself; it "
-		    "must be the local node's own address",
+		config_vip_err(ctx, sec, kl[K_REDIS], "redis %s is the VIP "
+		    "itself; it must be the local node's own address",
 		    hostport_fmt(&vc->redis, a, sizeof(a)));
 	if (vc->n_sentinels > 0 && vc->n_sentinels % 2 == 0)
-		config_report(ctx, sec->filename, kl[K_SENTINELS], true, "vip \"%s\" has "
-		    "%zu sentinels: a majority is %zu of %zu, which tolerates no more "
-		    "failures than %zu would; use an odd number", vc->name,
-		    vc->n_sentinels, config_majority(vc), vc->n_sentinels,
-		    vc->n_sentinels - 1);
+		config_report(ctx, sec->filename, kl[K_SENTINELS], true,
+		    "vip \"%s\" has %zu sentinels: a majority is %zu of %zu, "
+		    "which tolerates no more failures than %zu would; use an "
+		    "odd number", vc->name, vc->n_sentinels,
+		    config_majority(vc), vc->n_sentinels, vc->n_sentinels - 1);
 	if (vc->no_quorum_policy == NO_QUORUM_RELEASE &&
 	    vc->no_quorum_hold_down != CONFIG_AUTO &&
 	    vc->no_quorum_hold_down >= CONFIG_SENTINEL_DOWN_AFTER)
-		config_report(ctx, sec->filename, kl[K_HOLD_DOWN] ? kl[K_HOLD_DOWN] :
-		    vc->line, true, "no-quorum-hold-down %u is not below Sentinel's "
-		    "default down-after-milliseconds (%d): a majority may promote another "
-		    "node while this one still holds the VIP", vc->no_quorum_hold_down,
-		    CONFIG_SENTINEL_DOWN_AFTER);
+		config_report(ctx, sec->filename,
+		    kl[K_HOLD_DOWN] ? kl[K_HOLD_DOWN] : vc->line, true,
+		    "no-quorum-hold-down %u is not below Sentinel's default "
+		    "down-after-milliseconds (%d): a majority may promote "
+		    "another node while this one still holds the VIP",
+		    vc->no_quorum_hold_down, CONFIG_SENTINEL_DOWN_AFTER);
 }
 
 static int
@@ -386,11 +402,15 @@ config_fill_sentinels(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 
 	if (n == 0) {
 		if (cfg_getopt(sec, "sentinels")->flags & CFGF_MODIFIED)
-			config_vip_err(ctx, sec, vc->line, "vip \"%s\": the sentinels list is "
-			    "empty; list every Sentinel that monitors \"%s\"", vc->name, vc->name);
+			config_vip_err(ctx, sec, vc->line,
+			    "vip \"%s\": the sentinels list is empty; list "
+			    "every Sentinel that monitors \"%s\"", vc->name,
+			    vc->name);
 		else
-			config_vip_err(ctx, sec, vc->line, "vip \"%s\": missing 'sentinels', "
-			    "e.g. sentinels = { \"192.0.2.11:26379\", ... }", vc->name);
+			config_vip_err(ctx, sec, vc->line,
+			    "vip \"%s\": missing 'sentinels', e.g. "
+			    "sentinels = { \"192.0.2.11:26379\", ... }",
+			    vc->name);
 		return 0;
 	}
 	if (n > CONFIG_MAX_SENTINELS)
@@ -400,7 +420,8 @@ config_fill_sentinels(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 		return -1;
 	for (unsigned int i = 0; i < n; i++)
 		if (config_check_hostport("", cfg_getnstr(sec, "sentinels", i),
-		    CONFIG_SENTINEL_PORT, &vc->sentinels[vc->n_sentinels], NULL, 0) == 0)
+		    CONFIG_SENTINEL_PORT, &vc->sentinels[vc->n_sentinels], NULL,
+		    0) == 0)
 			vc->n_sentinels++;
 	return 0;
 }
@@ -421,8 +442,8 @@ config_dup_opt(cfg_t *sec, const char *key, char **out)
  * parsing.
  */
 static int
-config_fill_auth(struct config_ctx *ctx, cfg_t *sec, const char *who, int k_user,
-    char **user, char **file, char **secret)
+config_fill_auth(struct config_ctx *ctx, cfg_t *sec, const char *who,
+    int k_user, char **user, char **file, char **secret)
 {
 	const int k_file = k_user + 1;
 	char err[CONFIG_ERRLEN];
@@ -431,9 +452,10 @@ config_fill_auth(struct config_ctx *ctx, cfg_t *sec, const char *who, int k_user
 	    config_dup_opt(sec, config_keys[k_file], file) < 0)
 		return -1;
 	if (*user && !*file)
-		config_vip_err(ctx, sec, ctx->key_line[k_user], "vip \"%s\": %s-user "
-		    "needs %s-password-file (passwords are never written in the "
-		    "configuration)", cfg_title(sec), who, who);
+		config_vip_err(ctx, sec, ctx->key_line[k_user],
+		    "vip \"%s\": %s-user needs %s-password-file (passwords "
+		    "are never written in the configuration)", cfg_title(sec),
+		    who, who);
 	if (*file && config_check_path("", *file, NULL, 0) == 0 &&
 	    config_read_secret(*file, secret, err, sizeof(err)) < 0)
 		config_vip_err(ctx, sec, ctx->key_line[k_file], "%s", err);
@@ -455,7 +477,8 @@ config_fill_tls(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 	vc->tls = strcmp(cfg_getstr(sec, "tls"), "yes") == 0;
 	vc->sentinel_tls = cfg_size(sec, "sentinel-tls") > 0 ?
 	    strcmp(cfg_getstr(sec, "sentinel-tls"), "yes") == 0 : vc->tls;
-	if (config_dup_opt(sec, "tls-ca-cert-file", &vc->tls_ca_cert_file) < 0 ||
+	if (config_dup_opt(sec, "tls-ca-cert-file",
+	    &vc->tls_ca_cert_file) < 0 ||
 	    config_dup_opt(sec, "tls-cert-file", &vc->tls_cert_file) < 0 ||
 	    config_dup_opt(sec, "tls-key-file", &vc->tls_key_file) < 0 ||
 	    config_dup_opt(sec, "tls-server-name", &vc->tls_server_name) < 0)
@@ -465,8 +488,9 @@ config_fill_tls(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 		for (int k = K_TLS_CA; k <= K_TLS_SERVER_NAME; k++)
 			if (kl[k]) {
 				config_report(ctx, sec->filename, kl[k], true,
-				    "vip \"%s\": %s is ignored: neither tls nor "
-				    "sentinel-tls is yes", vc->name, config_keys[k]);
+				    "vip \"%s\": %s is ignored: neither tls "
+				    "nor sentinel-tls is yes", vc->name,
+				    config_keys[k]);
 				break;
 			}
 		return 0;
@@ -483,7 +507,8 @@ config_fill_tls(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 	if (!vc->tls_cert_file != !vc->tls_key_file)
 		config_vip_err(ctx, sec, kl[K_TLS_CERT] ? kl[K_TLS_CERT] :
 		    kl[K_TLS_KEY], "vip \"%s\": tls-cert-file and tls-key-file "
-		    "go together (the client certificate and its key)", vc->name);
+		    "go together (the client certificate and its key)",
+		    vc->name);
 	if (vc->tls_key_file && config_check_path("", vc->tls_key_file, NULL,
 	    0) == 0 && config_check_key_file(vc->tls_key_file, err,
 	    sizeof(err)) < 0)
@@ -501,7 +526,8 @@ config_fill_vip(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 {
 	const char *s, *name = cfg_title(sec);
 
-	vc->line = config_spans_open_line(&ctx->spans, sec->filename, sec->line);
+	vc->line = config_spans_open_line(&ctx->spans, sec->filename,
+	    sec->line);
 	vc->name = strdup(name ? name : "");
 	if (!vc->name)
 		return -1;
@@ -509,36 +535,40 @@ config_fill_vip(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 		if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s))
 			break;
 	if (!vc->name[0] || *s)
-		config_vip_err(ctx, sec, vc->line, "vip \"%s\": the name must be a Sentinel "
-		    "master name (no spaces or control characters)", vc->name);
+		config_vip_err(ctx, sec, vc->line, "vip \"%s\": the name must "
+		    "be a Sentinel master name (no spaces or control "
+		    "characters)", vc->name);
 	if (cfg_size(sec, "address") == 0 &&
 	    (cfg_getopt(sec, "address")->flags & CFGF_MODIFIED))
-		config_vip_err(ctx, sec, vc->line, "vip \"%s\": the address list is "
-		    "empty; give the floating IP, e.g. address = \"192.0.2.100\"",
-		    vc->name);
+		config_vip_err(ctx, sec, vc->line, "vip \"%s\": the address "
+		    "list is empty; give the floating IP, e.g. "
+		    "address = \"192.0.2.100\"", vc->name);
 	else if (cfg_size(sec, "address") == 0)
-		config_vip_err(ctx, sec, vc->line, "vip \"%s\": missing 'address', the "
-		    "floating IP, e.g. address = \"192.0.2.100\"", vc->name);
+		config_vip_err(ctx, sec, vc->line, "vip \"%s\": missing "
+		    "'address', the floating IP, e.g. "
+		    "address = \"192.0.2.100\"", vc->name);
 	for (unsigned int i = 0; i < cfg_size(sec, "address") &&
 	    vc->n_addresses < CONFIG_MAX_ADDRESSES; i++)
 		if (config_check_address(cfg_getnstr(sec, "address", i),
 		    &vc->addresses[vc->n_addresses], NULL, 0) == 0)
 			vc->n_addresses++;
 	if (cfg_size(sec, "interface") == 0)
-		config_vip_err(ctx, sec, vc->line, "vip \"%s\": missing 'interface', the "
-		    "link the VIP goes on, e.g. interface = \"eth0\"", vc->name);
+		config_vip_err(ctx, sec, vc->line, "vip \"%s\": missing "
+		    "'interface', the link the VIP goes on, e.g. "
+		    "interface = \"eth0\"", vc->name);
 	else if (!(vc->interface = strdup(cfg_getstr(sec, "interface"))))
 		return -1;
 	config_check_hostport("", cfg_getstr(sec, "redis"), CONFIG_REDIS_PORT,
 	    &vc->redis, NULL, 0);
 	if (cfg_size(sec, "announce") > 0)
-		vc->has_announce = config_check_hostport("", cfg_getstr(sec, "announce"),
-		    CONFIG_REDIS_PORT, &vc->announce, NULL, 0) == 0;
+		vc->has_announce = config_check_hostport("",
+		    cfg_getstr(sec, "announce"), CONFIG_REDIS_PORT,
+		    &vc->announce, NULL, 0) == 0;
 	for (size_t i = 0; i < CONFIG_N_KNOBS; i++)
 		*(unsigned int *)((char *)vc + config_knobs[i].offset) =
 		    (unsigned int)cfg_getint(sec, config_knobs[i].key);
-	vc->no_quorum_policy = strcmp(cfg_getstr(sec, "no-quorum-policy"), "keep") == 0 ?
-	    NO_QUORUM_KEEP : NO_QUORUM_RELEASE;
+	vc->no_quorum_policy = strcmp(cfg_getstr(sec, "no-quorum-policy"),
+	    "keep") == 0 ? NO_QUORUM_KEEP : NO_QUORUM_RELEASE;
 	vc->early_claim = strcmp(cfg_getstr(sec, "early-claim"), "no") != 0;
 	vc->wire_probe = strcmp(cfg_getstr(sec, "wire-probe"), "no") != 0;
 	vc->refuse_after_release = strcmp(cfg_getstr(sec,
@@ -546,8 +576,9 @@ config_fill_vip(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 	if (config_dup_opt(sec, "notify", &vc->notify) < 0 ||
 	    config_fill_auth(ctx, sec, "redis", K_REDIS_USER, &vc->redis_user,
 	    &vc->redis_password_file, &vc->redis_password) < 0 ||
-	    config_fill_auth(ctx, sec, "sentinel", K_SENTINEL_USER, &vc->sentinel_user,
-	    &vc->sentinel_password_file, &vc->sentinel_password) < 0 ||
+	    config_fill_auth(ctx, sec, "sentinel", K_SENTINEL_USER,
+	    &vc->sentinel_user, &vc->sentinel_password_file,
+	    &vc->sentinel_password) < 0 ||
 	    config_fill_tls(ctx, sec, vc) < 0)
 		return -1;
 	return config_fill_sentinels(ctx, sec, vc);
@@ -583,7 +614,7 @@ out:
 	return rc;
 }
 
-/* ---- include(), loading ---------------------------------------------------- */
+/* ---- include(), loading -------------------------------------------------- */
 
 static int
 config_read(const char *path, char **buf, size_t *len)
@@ -631,18 +662,21 @@ config_include(cfg_t *cfg, cfg_opt_t *opt, int argc, const char **argv)
 	size_t len;
 
 	if (argc != 1 || ctx->from_buffer) {
-		config_err(ctx, cfg, argc != 1 ? "include() takes one file name" :
+		config_err(ctx, cfg, argc != 1 ?
+		    "include() takes one file name" :
 		    "include() is not available here");
 		return 1;
 	}
-	path = argv[0][0] == '/' ? strdup(argv[0]) : cfg_searchpath(cfg->path, argv[0]);
+	path = argv[0][0] == '/' ? strdup(argv[0]) :
+	    cfg_searchpath(cfg->path, argv[0]);
 	if (!path) {
-		config_err(ctx, cfg, "include(\"%s\"): no such file next to %s", argv[0],
-		    ctx->name);
+		config_err(ctx, cfg, "include(\"%s\"): no such file next to %s",
+		    argv[0], ctx->name);
 		goto out;
 	}
 	if ((err = config_read(path, &buf, &len)) < 0) {
-		config_err(ctx, cfg, "include(\"%s\"): %s", path, strerror(-err));
+		config_err(ctx, cfg, "include(\"%s\"): %s", path,
+		    strerror(-err));
 		goto out;
 	}
 	/* Only this file's own scan errors stop it: the main file's earlier
@@ -652,8 +686,10 @@ config_include(cfg_t *cfg, cfg_opt_t *opt, int argc, const char **argv)
 		goto out;
 	}
 	fd = memfd_create("vipd-include", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, buf, len) != (ssize_t)len || !(name = strdup(path))) {
-		config_err(ctx, cfg, "include(\"%s\"): %s", path, strerror(errno));
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len ||
+	    !(name = strdup(path))) {
+		config_err(ctx, cfg, "include(\"%s\"): %s", path,
+		    strerror(errno));
 		goto out;
 	}
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
@@ -684,9 +720,11 @@ static cfg_opt_t config_vip_opts[] = {
 	CFG_STR_LIST_CB("sentinels", NULL, CFGF_NODEFAULT, config_parse_str),
 	CFG_STR_CB("no-quorum-policy", "release", CFGF_NONE, config_parse_str),
 	CFG_STR_CB("redis-user", NULL, CFGF_NODEFAULT, config_parse_str),
-	CFG_STR_CB("redis-password-file", NULL, CFGF_NODEFAULT, config_parse_str),
+	CFG_STR_CB("redis-password-file", NULL, CFGF_NODEFAULT,
+	    config_parse_str),
 	CFG_STR_CB("sentinel-user", NULL, CFGF_NODEFAULT, config_parse_str),
-	CFG_STR_CB("sentinel-password-file", NULL, CFGF_NODEFAULT, config_parse_str),
+	CFG_STR_CB("sentinel-password-file", NULL, CFGF_NODEFAULT,
+	    config_parse_str),
 	CFG_STR_CB("notify", NULL, CFGF_NODEFAULT, config_parse_str),
 	CFG_STR_CB("early-claim", "yes", CFGF_NONE, config_parse_str),
 	CFG_STR_CB("wire-probe", "yes", CFGF_NONE, config_parse_str),
@@ -706,7 +744,8 @@ static cfg_opt_t config_vip_opts[] = {
 static cfg_opt_t config_opts[] = {
 	CFG_STR_CB("control-socket", CONFIG_DEFAULT_CONTROL_SOCKET, CFGF_NONE,
 	    config_parse_socket),
-	CFG_SEC("vip", config_vip_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("vip", config_vip_opts,
+	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_FUNC("include", config_include),
 	CFG_END()
 };
@@ -760,7 +799,8 @@ config_parse(struct config_ctx *ctx, char *buf, size_t len, const char *dir)
 		config_report(ctx, ctx->name, 0, false, "out of memory");
 		goto out;
 	}
-	if ((n = config_scan(ctx->name, buf, len, &ctx->spans, ctx->errs)) > 0) {
+	if ((n = config_scan(ctx->name, buf, len, &ctx->spans,
+	    ctx->errs)) > 0) {
 		ctx->errors += n;
 		goto out;
 	}
@@ -771,8 +811,8 @@ config_parse(struct config_ctx *ctx, char *buf, size_t len, const char *dir)
 
 		for (size_t i = 0; i + 1 < len; i++)
 			line += buf[i] == '\n';
-		config_report(ctx, ctx->name, line, false, "no vip sections: nothing to "
-		    "do (add vip \"mastername\" { ... })");
+		config_report(ctx, ctx->name, line, false, "no vip sections: "
+		    "nothing to do (add vip \"mastername\" { ... })");
 	}
 out:
 	config_spans_free(&ctx->spans);
@@ -786,7 +826,8 @@ out:
 struct vipd_config *
 config_load_buffer(const char *buf, size_t len, const char *name, FILE *errs)
 {
-	struct config_ctx ctx = { .errs = errs, .name = name, .from_buffer = true };
+	struct config_ctx ctx = { .errs = errs, .name = name,
+	    .from_buffer = true };
 	struct vipd_config *out;
 	char *copy = malloc(len + 1);
 
@@ -818,7 +859,8 @@ config_load(const char *path, FILE *errs)
 	if (!slash)
 		dir = strdup(".");
 	else
-		dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+		dir = slash == path ? strdup("/") :
+		    strndup(path, (size_t)(slash - path));
 	if (!dir) {
 		config_report(&ctx, path, 0, false, "out of memory");
 		goto out;

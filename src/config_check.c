@@ -57,15 +57,17 @@ config_check_knob(const struct config_knob *kn, const char *value, long *out,
 		*out = CONFIG_KNOB_AUTO;
 		return 0;
 	}
-	v = config_all_digits(value) && strlen(value) <= 9 ? strtol(value, NULL, 10) : -1;
+	v = config_all_digits(value) && strlen(value) <= 9 ?
+	    strtol(value, NULL, 10) : -1;
 	if (v < 0)
 		return config_fail(err, errlen, "%s '%s': expected %sa whole "
 		    "number%s", kn->key, value, kn->auto_ok ? "auto or " : "",
 		    kn->unit[0] ? " of milliseconds" : "");
 	if ((v < kn->min || v > kn->max) && !(v == 0 && kn->zero_is_off))
-		return config_fail(err, errlen, "%s %ld is out of range: expected "
-		    "%s%ld..%ld%s%s", kn->key, v, kn->zero_is_off ? "0 (off) or " : "",
-		    kn->min, kn->max, kn->unit[0] ? " " : "", kn->unit);
+		return config_fail(err, errlen, "%s %ld is out of range: "
+		    "expected %s%ld..%ld%s%s", kn->key, v,
+		    kn->zero_is_off ? "0 (off) or " : "", kn->min, kn->max,
+		    kn->unit[0] ? " " : "", kn->unit);
 	*out = v;
 	return 0;
 }
@@ -128,9 +130,9 @@ config_check_hostport(const char *what, const char *s, uint16_t defport,
 
 			if (err && netaddr_parse(s, &out->addr) == 0) {
 				memset(out, 0, sizeof(*out));
-				return config_fail(err, errlen, "%s '%s': an IPv6 "
-				    "address needs brackets, like [%s]:%u", what, s, s,
-				    defport);
+				return config_fail(err, errlen,
+				    "%s '%s': an IPv6 address needs brackets, "
+				    "like [%s]:%u", what, s, s, defport);
 			}
 			/* "2001:db8::13:26379": an address, then a port. */
 			if (err && (size_t)(last - s) < sizeof(v6)) {
@@ -138,9 +140,10 @@ config_check_hostport(const char *what, const char *s, uint16_t defport,
 				v6[last - s] = '\0';
 				if (netaddr_parse(v6, &out->addr) == 0) {
 					memset(out, 0, sizeof(*out));
-					return config_fail(err, errlen, "%s '%s': an "
-					    "IPv6 address needs brackets when a port "
-					    "follows, like [%s]:%s", what, s, v6,
+					return config_fail(err, errlen,
+					    "%s '%s': an IPv6 address needs "
+					    "brackets when a port follows, "
+					    "like [%s]:%s", what, s, v6,
 					    last + 1);
 				}
 			}
@@ -166,11 +169,12 @@ config_check_hostport(const char *what, const char *s, uint16_t defport,
 	out->port = defport;
 	if (!port)
 		return 0;
-	v = config_all_digits(port) && strlen(port) <= 5 ? strtol(port, NULL, 10) : 0;
+	v = config_all_digits(port) && strlen(port) <= 5 ?
+	    strtol(port, NULL, 10) : 0;
 	if (v < 1 || v > 65535) {
 		memset(out, 0, sizeof(*out));
-		return config_fail(err, errlen, "%s '%s': bad port '%s', expected "
-		    "1..65535", what, s, port);
+		return config_fail(err, errlen, "%s '%s': bad port '%s', "
+		    "expected 1..65535", what, s, port);
 	}
 	out->port = (uint16_t)v;
 	return 0;
@@ -179,7 +183,8 @@ bad:
 }
 
 int
-config_check_address(const char *s, struct prefix *out, char *err, size_t errlen)
+config_check_address(const char *s, struct prefix *out, char *err,
+    size_t errlen)
 {
 	const char *slash = strchr(s, '/');
 	char host[INET6_ADDRSTRLEN];
@@ -196,17 +201,19 @@ config_check_address(const char *s, struct prefix *out, char *err, size_t errlen
 		goto bad;
 	max = a.family == AF_INET ? 32 : 128;
 	if (prefix_parse(s, out) < 0)
-		return config_fail(err, errlen, "address '%s': bad prefix length, "
-		    "expected /1 to /%u (default /%u)", s, max, max);
+		return config_fail(err, errlen, "address '%s': bad prefix "
+		    "length, expected /1 to /%u (default /%u)", s, max, max);
 	if (a.family == AF_INET ? (a.u.v4.s_addr == htonl(INADDR_ANY) ||
 	    IN_MULTICAST(ntohl(a.u.v4.s_addr))) :
-	    (IN6_IS_ADDR_UNSPECIFIED(&a.u.v6) || IN6_IS_ADDR_MULTICAST(&a.u.v6)))
+	    (IN6_IS_ADDR_UNSPECIFIED(&a.u.v6) ||
+	    IN6_IS_ADDR_MULTICAST(&a.u.v6)))
 		return config_fail(err, errlen, "address '%s' is not a unicast "
 		    "address", s);
 	return 0;
 bad:
-	return config_fail(err, errlen, "address '%s': expected an IP address with "
-	    "optional /prefix, like 192.0.2.100 or 2001:db8::100/64", s);
+	return config_fail(err, errlen, "address '%s': expected an IP "
+	    "address with optional /prefix, like 192.0.2.100 or "
+	    "2001:db8::100/64", s);
 }
 
 int
@@ -215,15 +222,17 @@ config_check_interface(const char *s, char *err, size_t errlen)
 	size_t n = strlen(s);
 
 	if (n == 0 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return config_fail(err, errlen, "interface name '%s' is not valid", s);
+		return config_fail(err, errlen,
+		    "interface name '%s' is not valid", s);
 	if (n >= IFNAMSIZ)
-		return config_fail(err, errlen, "interface name '%s' is too long (%zu "
-		    "characters, Linux allows at most %d)", s, n, IFNAMSIZ - 1);
+		return config_fail(err, errlen, "interface name '%s' is too "
+		    "long (%zu characters, Linux allows at most %d)", s, n,
+		    IFNAMSIZ - 1);
 	for (; *s; s++)
 		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) ||
 		    iscntrl((unsigned char)*s))
-			return config_fail(err, errlen, "interface name may not "
-			    "contain '%c'", *s);
+			return config_fail(err, errlen,
+			    "interface name may not contain '%c'", *s);
 	return 0;
 }
 
@@ -233,8 +242,8 @@ config_check_choice(const char *key, const char *value, const char *a,
 {
 	if (strcmp(value, a) == 0 || strcmp(value, b) == 0)
 		return 0;
-	return config_fail(err, errlen, "%s must be \"%s\" or \"%s\", not \"%s\"",
-	    key, a, b, value);
+	return config_fail(err, errlen,
+	    "%s must be \"%s\" or \"%s\", not \"%s\"", key, a, b, value);
 }
 
 /* AUTH and the ACL file format split on spaces: such a name cannot work. */
@@ -247,8 +256,8 @@ config_check_user(const char *key, const char *s, char *err, size_t errlen)
 		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
 			break;
 	if (!s[0] || *p)
-		return config_fail(err, errlen, "%s '%s': expected an ACL user name "
-		    "without spaces or control characters", key, s);
+		return config_fail(err, errlen, "%s '%s': expected an ACL "
+		    "user name without spaces or control characters", key, s);
 	return 0;
 }
 
@@ -258,8 +267,8 @@ int
 config_check_path(const char *key, const char *s, char *err, size_t errlen)
 {
 	if (s[0] != '/')
-		return config_fail(err, errlen, "%s '%s' must be an absolute path",
-		    key, s);
+		return config_fail(err, errlen,
+		    "%s '%s' must be an absolute path", key, s);
 	for (; *s; s++)
 		if (iscntrl((unsigned char)*s))
 			return config_fail(err, errlen, "%s contains a control "
@@ -273,12 +282,15 @@ config_check_notify(const char *path, char *err, size_t errlen)
 	struct stat st;
 
 	if (stat(path, &st) < 0)
-		return config_fail(err, errlen, "notify %s: %s", path, strerror(errno));
+		return config_fail(err, errlen, "notify %s: %s", path,
+		    strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return config_fail(err, errlen, "notify %s is not a regular file", path);
+		return config_fail(err, errlen,
+		    "notify %s is not a regular file", path);
 	if (!(st.st_mode & S_IXUSR))
-		return config_fail(err, errlen, "notify %s is not executable by its "
-		    "owner (mode %04o)", path, (unsigned int)(st.st_mode & 07777));
+		return config_fail(err, errlen, "notify %s is not executable "
+		    "by its owner (mode %04o)", path,
+		    (unsigned int)(st.st_mode & 07777));
 	return 0;
 }
 
@@ -312,28 +324,30 @@ config_first_line(const char *path, const char *buf, size_t len, char *err,
 	char *s;
 
 	if (!nl && len > CONFIG_MAX_SECRET) {
-		config_fail(err, errlen, "password file %s: the first line is longer "
-		    "than %d bytes", path, CONFIG_MAX_SECRET);
+		config_fail(err, errlen, "password file %s: the first line is "
+		    "longer than %d bytes", path, CONFIG_MAX_SECRET);
 		return NULL;
 	}
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
 	if (n > CONFIG_MAX_SECRET) {
-		config_fail(err, errlen, "password file %s: the first line is longer "
-		    "than %d bytes", path, CONFIG_MAX_SECRET);
+		config_fail(err, errlen, "password file %s: the first line is "
+		    "longer than %d bytes", path, CONFIG_MAX_SECRET);
 		return NULL;
 	}
 	if (n == 0) {
-		config_fail(err, errlen, "password file %s is empty (the password is "
-		    "its first line)", path);
+		config_fail(err, errlen, "password file %s is empty (the "
+		    "password is its first line)", path);
 		return NULL;
 	}
 	if (memchr(buf, '\0', n)) {
-		config_fail(err, errlen, "password file %s contains a NUL byte", path);
+		config_fail(err, errlen, "password file %s contains a NUL byte",
+		    path);
 		return NULL;
 	}
 	if (!(s = strndup(buf, n)))
-		config_fail(err, errlen, "password file %s: %s", path, strerror(errno));
+		config_fail(err, errlen, "password file %s: %s", path,
+		    strerror(errno));
 	return s;
 }
 
@@ -352,15 +366,20 @@ config_read_secret(const char *path, char **secret, char *err, size_t errlen)
 		return config_fail(err, errlen, "password file %s: %s", path,
 		    strerror(errno));
 	if (fstat(fd, &st) < 0)
-		config_fail(err, errlen, "password file %s: %s", path, strerror(errno));
+		config_fail(err, errlen, "password file %s: %s", path,
+		    strerror(errno));
 	else if (!S_ISREG(st.st_mode))
-		config_fail(err, errlen, "password file %s is not a regular file", path);
+		config_fail(err, errlen,
+		    "password file %s is not a regular file", path);
 	else if (st.st_mode & 007)
-		config_fail(err, errlen, "password file %s is accessible by other users "
-		    "(mode %04o); chmod 600 it", path, (unsigned int)(st.st_mode & 07777));
+		config_fail(err, errlen, "password file %s is accessible by "
+		    "other users (mode %04o); chmod 600 it", path,
+		    (unsigned int)(st.st_mode & 07777));
 	else if ((len = config_read_fd(fd, buf, sizeof(buf))) < 0)
-		config_fail(err, errlen, "password file %s: %s", path, strerror(errno));
-	else if ((*secret = config_first_line(path, buf, (size_t)len, err, errlen)))
+		config_fail(err, errlen, "password file %s: %s", path,
+		    strerror(errno));
+	else if ((*secret = config_first_line(path, buf, (size_t)len, err,
+	    errlen)))
 		rc = 0;
 	explicit_bzero(buf, sizeof(buf));
 	close(fd);
@@ -397,11 +416,11 @@ config_check_key_file(const char *path, char *err, size_t errlen)
 		return config_fail(err, errlen, "tls-key-file %s: %s", path,
 		    strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return config_fail(err, errlen, "tls-key-file %s is not a regular "
-		    "file", path);
+		return config_fail(err, errlen,
+		    "tls-key-file %s is not a regular file", path);
 	if (st.st_mode & 007)
-		return config_fail(err, errlen, "tls-key-file %s is accessible by "
-		    "other users (mode %04o); chmod 600 it", path,
+		return config_fail(err, errlen, "tls-key-file %s is accessible "
+		    "by other users (mode %04o); chmod 600 it", path,
 		    (unsigned int)(st.st_mode & 07777));
 	return 0;
 }

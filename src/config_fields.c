@@ -40,7 +40,8 @@ config_print_opt(FILE *out, const char *key, const char *value)
 
 /* The user and the password file, never the password. */
 static void
-config_print_auth(FILE *out, const char *who, const char *user, const char *file)
+config_print_auth(FILE *out, const char *who, const char *user,
+    const char *file)
 {
 	char key[32];
 
@@ -58,7 +59,8 @@ config_print_before(const struct vip_config *vc, const struct config_knob *kn,
 {
 	if (kn->offset == offsetof(struct vip_config, no_quorum_hold_down))
 		fprintf(out, CONFIG_KEY_FMT "\"%s\"\n", "no-quorum-policy",
-		    vc->no_quorum_policy == NO_QUORUM_KEEP ? "keep" : "release");
+		    vc->no_quorum_policy == NO_QUORUM_KEEP ? "keep" :
+		    "release");
 	if (kn->offset == offsetof(struct vip_config, notify_timeout)) {
 		fprintf(out, CONFIG_KEY_FMT "%s\n", "early-claim",
 		    vc->early_claim ? "yes" : "no");
@@ -92,7 +94,8 @@ config_print_vip(const struct vip_config *vc, FILE *out)
 	config_print_opt(out, "interface", vc->interface);
 	fprintf(out, CONFIG_KEY_FMT "\"%s\"\n", "redis",
 	    hostport_fmt(&vc->redis, b, sizeof(b)));
-	config_print_auth(out, "redis", vc->redis_user, vc->redis_password_file);
+	config_print_auth(out, "redis", vc->redis_user,
+	    vc->redis_password_file);
 	if (vc->has_announce)
 		fprintf(out, CONFIG_KEY_FMT "\"%s\"\n", "announce",
 		    hostport_fmt(&vc->announce, b, sizeof(b)));
@@ -115,9 +118,11 @@ config_print_vip(const struct vip_config *vc, FILE *out)
 
 		config_print_before(vc, &config_knobs[i], out);
 		if (v == CONFIG_AUTO)
-			fprintf(out, CONFIG_KEY_FMT "auto\n", config_knobs[i].key);
+			fprintf(out, CONFIG_KEY_FMT "auto\n",
+			    config_knobs[i].key);
 		else
-			fprintf(out, CONFIG_KEY_FMT "%u\n", config_knobs[i].key, v);
+			fprintf(out, CONFIG_KEY_FMT "%u\n",
+			    config_knobs[i].key, v);
 	}
 	fputs("}\n", out);
 }
@@ -155,7 +160,8 @@ config_auth_equal(const struct vip_config *a, const struct vip_config *b)
 	    config_str_equal(a->redis_password_file, b->redis_password_file) &&
 	    config_str_equal(a->redis_password, b->redis_password) &&
 	    config_str_equal(a->sentinel_user, b->sentinel_user) &&
-	    config_str_equal(a->sentinel_password_file, b->sentinel_password_file) &&
+	    config_str_equal(a->sentinel_password_file,
+	    b->sentinel_password_file) &&
 	    config_str_equal(a->sentinel_password, b->sentinel_password);
 }
 

@@ -15,7 +15,8 @@
 #define CONFIG_SCAN_TEXT	64
 
 struct config_tok {
-	char kind;			/* 0, 'w'ord, 's'tring or the punctuation */
+	char kind;			/* 0, 'w'ord, 's'tring or the
+					 * punctuation */
 	char text[CONFIG_SCAN_TEXT];
 };
 
@@ -60,7 +61,8 @@ config_describe(struct config_open *o, const struct config_tok t[3])
 		    t[1].kind == '+' ? t[2].text : t[1].text);
 	} else if ((t[0].kind == 's' || t[0].kind == 'w') && t[1].kind == 'w' &&
 	    t[2].kind != '=') {
-		snprintf(o->what, sizeof(o->what), "%s \"%s\"", t[1].text, t[0].text);
+		snprintf(o->what, sizeof(o->what), "%s \"%s\"", t[1].text,
+		    t[0].text);
 	} else if (t[0].kind == 'w') {
 		snprintf(o->what, sizeof(o->what), "%s", t[0].text);
 	} else {
@@ -84,7 +86,8 @@ config_skip(char *buf, size_t len, size_t i, int *line)
 			i++;
 		end = i;
 	} else if (q == '/') {
-		for (i += 2; i + 1 < len && !(buf[i] == '*' && buf[i + 1] == '/'); i++)
+		for (i += 2; i + 1 < len && !(buf[i] == '*' &&
+		    buf[i + 1] == '/'); i++)
 			*line += buf[i] == '\n';
 		if (i + 1 >= len)
 			return len + 1;
@@ -104,7 +107,8 @@ config_skip(char *buf, size_t len, size_t i, int *line)
 }
 
 static int
-config_span_add(struct config_spans *spans, const char *file, int open, int close)
+config_span_add(struct config_spans *spans, const char *file, int open,
+    int close)
 {
 	struct config_span *s;
 
@@ -208,8 +212,8 @@ config_call_token(FILE *errs, const char *file, int line, int *call,
 	if (was == CALL_NONE)
 		config_scan_err(errs, file, line, "expected %s", want);
 	else
-		config_scan_err(errs, file, line, "expected %s opened on line %d",
-		    want, *call_line);
+		config_scan_err(errs, file, line,
+		    "expected %s opened on line %d", want, *call_line);
 	return -1;
 }
 
@@ -227,7 +231,8 @@ config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
 		char c = buf[i];
 
 		if (c == '\0') {
-			config_scan_err(errs, file, line, "NUL byte in configuration");
+			config_scan_err(errs, file, line,
+			    "NUL byte in configuration");
 			return 1;
 		}
 		if (c == '\n') {
@@ -240,16 +245,18 @@ config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
 			continue;
 		}
 		last = line;
-		if (c != '#' && !(c == '/' && i + 1 < len && (buf[i + 1] == '/' ||
-		    buf[i + 1] == '*')) && config_call_token(errs, file, line,
-		    &call, &call_line, c, t[0].kind) < 0)
+		if (c != '#' && !(c == '/' && i + 1 < len &&
+		    (buf[i + 1] == '/' || buf[i + 1] == '*')) &&
+		    config_call_token(errs, file, line, &call, &call_line, c,
+		    t[0].kind) < 0)
 			return 1;
-		if (c == '#' || c == '"' || c == '\'' || (c == '/' && i + 1 < len &&
-		    (buf[i + 1] == '/' || buf[i + 1] == '*'))) {
+		if (c == '#' || c == '"' || c == '\'' || (c == '/' &&
+		    i + 1 < len && (buf[i + 1] == '/' || buf[i + 1] == '*'))) {
 			j = config_skip(buf, len, i, &line);
 			if (j > len) {
-				config_scan_err(errs, file, last, "unterminated %s starting "
-				    "here", c == '/' ? "comment" : "string");
+				config_scan_err(errs, file, last,
+				    "unterminated %s starting here",
+				    c == '/' ? "comment" : "string");
 				return 1;
 			}
 			if (c == '"' || c == '\'')
@@ -257,7 +264,8 @@ config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
 			i = j;
 		} else if (c == '{') {
 			if (depth == CONFIG_SCAN_DEPTH) {
-				config_scan_err(errs, file, line, "braces nested too deeply");
+				config_scan_err(errs, file, line,
+				    "braces nested too deeply");
 				return 1;
 			}
 			open[depth].line = line;
@@ -269,8 +277,10 @@ config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
 				return 0;
 			depth--;
 			if (depth == 0 && !open[0].list &&
-			    config_span_add(spans, file, open[0].line, line) < 0) {
-				config_scan_err(errs, file, line, "out of memory");
+			    config_span_add(spans, file, open[0].line,
+			    line) < 0) {
+				config_scan_err(errs, file, line,
+				    "out of memory");
 				return 1;
 			}
 			config_tok_push(t, c, &c, 1);
@@ -285,13 +295,14 @@ config_scan(const char *file, char *buf, size_t len, struct config_spans *spans,
 		}
 	}
 	if (call != CALL_NONE) {
-		config_scan_err(errs, file, call_line, "missing ')' to close the "
-		    "call opened here");
+		config_scan_err(errs, file, call_line,
+		    "missing ')' to close the call opened here");
 		errors++;
 	}
 	while (depth-- > 0) {
-		config_scan_err(errs, file, last, "missing '}' to close %s opened on "
-		    "line %d", open[depth].what, open[depth].line);
+		config_scan_err(errs, file, last,
+		    "missing '}' to close %s opened on line %d",
+		    open[depth].what, open[depth].line);
 		errors++;
 	}
 	return errors;

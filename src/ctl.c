@@ -360,7 +360,8 @@ client_new(struct ctl_server *s, int fd)
 	c->srv = s;
 	c->fd = fd;
 	loop_timer_init(&c->deadline, client_timeout, c);
-	if ((rc = loop_io_add(s->loop, &c->io, fd, EPOLLIN, client_cb, c)) < 0) {
+	if ((rc = loop_io_add(s->loop, &c->io, fd, EPOLLIN, client_cb,
+	    c)) < 0) {
 		free(c);
 		return rc;
 	}

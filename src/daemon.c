@@ -56,7 +56,8 @@ check_caps(void)
 			break;
 	fclose(f);
 	if (!(eff & (1ULL << 12)) || !(eff & (1ULL << 13))) {
-		log_err("vipd needs CAP_NET_ADMIN and CAP_NET_RAW (missing:%s%s)",
+		log_err("vipd needs CAP_NET_ADMIN and CAP_NET_RAW "
+		    "(missing:%s%s)",
 		    eff & (1ULL << 12) ? "" : " CAP_NET_ADMIN",
 		    eff & (1ULL << 13) ? "" : " CAP_NET_RAW");
 		return -EPERM;
@@ -150,15 +151,16 @@ on_signal(void *arg, uint32_t events)
 		switch (si.ssi_signo) {
 		case SIGTERM:
 		case SIGINT:
-			log_notice("received %s, releasing held VIPs and exiting",
-			    strsignal((int)si.ssi_signo));
+			log_notice("received %s, releasing held VIPs and "
+			    "exiting", strsignal((int)si.ssi_signo));
 			sdnotify("STOPPING=1");
 			loop_stop(d->env.loop);
 			break;
 		case SIGHUP: {
 			char msg[512];
 
-			log_notice("received SIGHUP, reloading %s", d->cfg->path);
+			log_notice("received SIGHUP, reloading %s",
+			    d->cfg->path);
 			if (daemon_reload(d, msg, sizeof(msg)) < 0)
 				log_err("%s", msg);
 			break;
@@ -204,7 +206,8 @@ load_quietly(const char *path, char *msg, size_t len)
 	FILE *errs = open_memstream(&buf, &blen);
 
 	if (!errs) {
-		snprintf(msg, len, "cannot capture messages: %s", strerror(errno));
+		snprintf(msg, len, "cannot capture messages: %s",
+		    strerror(errno));
 		return NULL;
 	}
 	cfg = config_load(path, errs);
@@ -251,7 +254,8 @@ same_place(const struct vip_config *a, const struct vip_config *b)
 		return false;
 	for (size_t i = 0; i < a->n_addresses; i++)
 		if (a->addresses[i].len != b->addresses[i].len ||
-		    !netaddr_equal(&a->addresses[i].addr, &b->addresses[i].addr))
+		    !netaddr_equal(&a->addresses[i].addr,
+		    &b->addresses[i].addr))
 			return false;
 	return true;
 }
@@ -293,8 +297,8 @@ daemon_reload(void *arg, char *msg, size_t len)
 		}
 		if (old) {
 			if (!same_place(vip_config(old), vc))
-				vip_shutdown(old, "address or interface changed "
-				    "by reload");
+				vip_shutdown(old,
+				    "address or interface changed by reload");
 			vip_free(old);
 			changed++;
 		} else {
@@ -354,7 +358,7 @@ static const struct ctl_ops ctl_ops = {
 	.reload = ctl_reload,
 };
 
-/* --- upgrade in place (SIGUSR2, see reexec.h) ------------------------------ */
+/* --- upgrade in place (SIGUSR2, see reexec.h) ----------------------------- */
 
 /* Every VIP can go to a process that knows only what it reads at start-up,
  * and no notify run is running or queued: one that outlived the exec would

@@ -44,7 +44,8 @@ static size_t
 lookup(const struct self_id *self, const char *name, struct netaddr *out,
     size_t max)
 {
-	return self->lookup ? self->lookup(self->lookup_ctx, name, out, max) : 0;
+	return self->lookup ?
+	    self->lookup(self->lookup_ctx, name, out, max) : 0;
 }
 
 /* A DNS name is this node (see decide.h for the rules). */
@@ -152,8 +153,8 @@ decide_minority(const struct decide_input *in, struct decision *out,
 	uint64_t lost, deadline;
 
 	if (!in->holding) {
-		verdict(out, VERDICT_RELEASE, "only %zu/%zu sentinels reachable "
-		    "(majority %zu); not claiming on a minority view",
+		verdict(out, VERDICT_RELEASE, "only %zu/%zu sentinels "
+		    "reachable (majority %zu); not claiming on a minority view",
 		    out->reachable, n, maj);
 		return;
 	}
@@ -166,14 +167,15 @@ decide_minority(const struct decide_input *in, struct decision *out,
 	lost = quorum_lost_since(in, maj);
 	deadline = lost + hold_down;
 	if (in->now >= deadline) {
-		verdict(out, VERDICT_RELEASE, "only %zu/%zu sentinels reachable "
-		    "for %llu ms (no-quorum-hold-down %u ms)", out->reachable, n,
-		    (unsigned long long)(in->now - lost), hold_down);
+		verdict(out, VERDICT_RELEASE, "only %zu/%zu sentinels "
+		    "reachable for %llu ms (no-quorum-hold-down %u ms)",
+		    out->reachable, n, (unsigned long long)(in->now - lost),
+		    hold_down);
 		return;
 	}
 	recheck(out, deadline);
-	verdict(out, VERDICT_HOLD, "only %zu/%zu sentinels reachable; releasing "
-	    "in %llu ms unless a majority returns", out->reachable, n,
+	verdict(out, VERDICT_HOLD, "only %zu/%zu sentinels reachable; "
+	    "releasing in %llu ms unless a majority returns", out->reachable, n,
 	    (unsigned long long)(deadline - in->now));
 }
 
@@ -225,17 +227,18 @@ decide_local(const struct decide_input *in, struct decision *out,
 	if (!in->node_reachable) {
 		uint64_t down = in->now - in->node_unreachable_since;
 
-		/* A blip is tolerated only while we already hold the VIP on the
-		 * strength of a master role seen before it: never claim blind. */
+		/* A blip is tolerated only while we already hold the VIP on
+		 * the strength of a master role seen before it: never claim
+		 * blind. */
 		if (!in->holding || in->role != NODE_ROLE_MASTER) {
-			verdict(out, VERDICT_RELEASE, "local node %s unreachable",
-			    a);
+			verdict(out, VERDICT_RELEASE,
+			    "local node %s unreachable", a);
 			return true;
 		}
 		if (down >= down_after) {
-			verdict(out, VERDICT_RELEASE, "local node %s unreachable "
-			    "for %llu ms (redis-down-after %u ms)", a,
-			    (unsigned long long)down, down_after);
+			verdict(out, VERDICT_RELEASE, "local node %s "
+			    "unreachable for %llu ms (redis-down-after %u ms)",
+			    a, (unsigned long long)down, down_after);
 			return true;
 		}
 		recheck(out, in->node_unreachable_since + down_after);
@@ -366,7 +369,8 @@ early_claim(const struct decide_input *in, struct decision *out,
 	if (in->holding || (in->wire.checkable && wire_free(in))) {
 		out->early = true;
 		verdict(out, VERDICT_HOLD, "local master, promoted by sentinel "
-		    "%s, elected leader for epoch %llu (early claim)", sa, epoch);
+		    "%s, elected leader for epoch %llu (early claim)", sa,
+		    epoch);
 		return true;
 	}
 	if (in->wire.checkable) {
@@ -377,8 +381,8 @@ early_claim(const struct decide_input *in, struct decision *out,
 			    sa, epoch, mac_fmt(in->wire.mac, mac, sizeof(mac)));
 		else
 			verdict(out, VERDICT_RELEASE, "promoted by sentinel %s "
-			    "(epoch %llu); asking the wire whether another node "
-			    "still has the VIP", sa, epoch);
+			    "(epoch %llu); asking the wire whether another "
+			    "node still has the VIP", sa, epoch);
 		return true;
 	}
 	old = find_peer(in, &l->failover_from);
@@ -412,7 +416,8 @@ decide_failover(const struct decide_input *in, struct decision *out)
 	l = &in->sentinels[i];
 	hostport_fmt(&cfg->sentinels[i], sa, sizeof(sa));
 	if (decide_is_self(&in->self, &l->failover_from)) {
-		if (!l->promoting || decide_is_self(&in->self, &l->promoting_to))
+		if (!l->promoting || decide_is_self(&in->self,
+		    &l->promoting_to))
 			return false;
 		verdict(out, VERDICT_RELEASE, "sentinel %s leads a failover "
 		    "away from this node (epoch %llu, promoting %s)", sa,

@@ -158,7 +158,7 @@ frame_build_tcp(uint8_t *buf, size_t len, const struct frame_tcp *t)
 	return (int)(p - buf);
 }
 
-/* --- classic BPF ------------------------------------------------------------ */
+/* --- classic BPF ---------------------------------------------------------- */
 
 static void
 emit(struct frame_bpf *b, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k)
@@ -267,7 +267,7 @@ frame_bpf_accept_addrs(struct frame_bpf *b, uint32_t off,
 	return b->overflow ? -E2BIG : (int)b->len;
 }
 
-/* --- the socket --------------------------------------------------------------- */
+/* --- the socket ----------------------------------------------------------- */
 
 int
 frame_socket(int ifindex, uint16_t proto, const struct sock_filter *prog,

@@ -35,7 +35,8 @@ struct notify {
 	struct loop_timer deadline;
 	uint64_t started;
 	unsigned long runs;
-	bool released;			/* its VIP is gone: see notify_release */
+	bool released;			/* its VIP is gone: see
+					 * notify_release */
 	struct notify *next_released;
 };
 
@@ -141,7 +142,8 @@ static int
 notify_spawn(struct notify *n, char *const argv[])
 {
 	static char *const envp[] = {
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+		    "/sbin:/bin",
 		NULL,
 	};
 	posix_spawnattr_t attr;

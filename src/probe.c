@@ -254,7 +254,7 @@ probe_filter(int family, const uint8_t mac[6], const struct netaddr *addrs,
 	return len;
 }
 
-/* --- running a probe ---------------------------------------------------------- */
+/* --- running a probe ------------------------------------------------------ */
 
 static void
 teardown(struct probe *p)

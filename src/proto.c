@@ -447,7 +447,7 @@ bad:
 	return -EINVAL;
 }
 
-/* ---- pub/sub --------------------------------------------------------------- */
+/* ---- pub/sub ----------------------------------------------------------- */
 
 static bool
 reply_is_bulk(const redisReply *r)
@@ -517,9 +517,9 @@ proto_parse_pubsub(const redisReply *r, struct pubsub_msg *out)
  * "new reported role is <role>" (5). */
 #define MAX_TOKS	16
 
-/* Split on single spaces (Sentinel formats every event so). Returns the token count, or
- * -EINVAL for an empty token (leading/trailing/double space) or more than
- * MAX_TOKS tokens. An empty payload has 0 tokens. */
+/* Split on single spaces (Sentinel formats every event so). Returns the token
+ * count, or -EINVAL for an empty token (leading/trailing/double space) or more
+ * than MAX_TOKS tokens. An empty payload has 0 tokens. */
 static int
 split(const char *s, size_t len, struct tok *t)
 {

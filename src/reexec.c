@@ -47,7 +47,8 @@ struct reexec {
 	enum reexec_step step;
 	char *config;
 	pid_t pid;			/* the check child, 0 = none */
-	int pidfd, out;			/* its pidfd, the read end of its output */
+	int pidfd, out;			/* its pidfd, the read end of its
+					 * output */
 	bool killed;			/* by the check timeout */
 	struct loop_io io;
 	struct loop_timer timer;	/* check timeout, then settle polls */
@@ -440,7 +441,7 @@ fail:
 	finish(r);
 }
 
-/* --- the object ------------------------------------------------------------ */
+/* --- the object ----------------------------------------------------------- */
 
 struct reexec *
 reexec_new(struct loop *l, const struct reexec_ops *ops, void *arg)

@@ -215,7 +215,7 @@ refuse_filter(int family, const struct netaddr *addrs, size_t n,
 	return len;
 }
 
-/* --- running ---------------------------------------------------------------- */
+/* --- running -------------------------------------------------------------- */
 
 static uint64_t
 now_us(void)

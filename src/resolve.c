@@ -36,7 +36,8 @@ struct resolve_entry {
 	uint64_t started;		/* loop_now() of the last start */
 	uint64_t due;			/* next lookup, NO_DEADLINE: none */
 	uint64_t used;			/* last get() or refresh() */
-	struct loop_timer deadline;	/* in-flight timeout, or a start failure */
+	struct loop_timer deadline;	/* in-flight timeout, or a start
+					 * failure */
 	struct loop_timer next;		/* next lookup or expiry */
 	char name[];
 };

@@ -93,7 +93,8 @@ gai_lookup(const char *name, struct netaddr *out, size_t max, size_t *n,
 		if (ai->ai_family == AF_INET)
 			a.u.v4 = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
 		else if (ai->ai_family == AF_INET6)
-			a.u.v6 = ((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+			a.u.v6 =
+			    ((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
 		addr_add_unique(out, n, max, &a);
 	}
 	freeaddrinfo(res);

@@ -36,7 +36,8 @@ struct sentinel_master {
 	struct sentinel_view view;
 	struct sentinel_params params;
 	bool answered;
-	bool inflight;			/* get-master-addr-by-name outstanding */
+	bool inflight;			/* get-master-addr-by-name
+					 * outstanding */
 	bool params_due;
 	int64_t last_seen;
 	uint64_t events;
@@ -139,7 +140,7 @@ master_error(struct sentinel *s, struct sentinel_master *m, const char *what,
 	}
 }
 
-/* ---- polls ---------------------------------------------------------------- */
+/* ---- polls -------------------------------------------------------------- */
 
 static void
 addr_cb(void *arg, const redisReply *reply, uintptr_t tag)
@@ -248,7 +249,7 @@ cmd_down(void *arg, uint64_t since, const char *why)
 	}
 }
 
-/* ---- events ----------------------------------------------------------------- */
+/* ---- events ------------------------------------------------------------- */
 
 static void
 failover_clear(struct sentinel_master *m)
@@ -435,7 +436,7 @@ sub_down(void *arg, uint64_t since, const char *why)
 		failover_clear(m);
 }
 
-/* ---- users -------------------------------------------------------------------- */
+/* ---- users -------------------------------------------------------------- */
 
 static void
 sentinel_recompute(struct sentinel *s)

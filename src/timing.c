@@ -67,17 +67,18 @@ timing_compute(const struct vip_config *cfg,
 		return;		/* nothing reported: no bound to break yet */
 	if (sum_q > budget)
 		snprintf(out->warning, sizeof(out->warning), "sentinel-poll-"
-		    "interval %u + command-timeout %u + no-quorum-hold-down %u = "
-		    "%u ms exceeds %u%% of down-after-milliseconds %llu (%llu ms): "
-		    "an isolated master may keep the VIP after another is "
-		    "promoted", p, t, out->no_quorum_hold_down, sum_q,
-		    TIMING_BUDGET_PCT, (unsigned long long)d,
+		    "interval %u + command-timeout %u + no-quorum-hold-down "
+		    "%u = %u ms exceeds %u%% of down-after-milliseconds %llu "
+		    "(%llu ms): an isolated master may keep the VIP after "
+		    "another is promoted", p, t, out->no_quorum_hold_down,
+		    sum_q, TIMING_BUDGET_PCT, (unsigned long long)d,
 		    (unsigned long long)budget);
 	else if (sum_n > budget)
-		snprintf(out->warning, sizeof(out->warning), "role-check-interval "
-		    "%u + max(command-timeout %u, redis-down-after %u) = %u ms "
-		    "exceeds %u%% of down-after-milliseconds %llu (%llu ms): a hung "
-		    "master may keep the VIP after another is promoted", r, t,
+		snprintf(out->warning, sizeof(out->warning),
+		    "role-check-interval %u + max(command-timeout %u, "
+		    "redis-down-after %u) = %u ms exceeds %u%% of "
+		    "down-after-milliseconds %llu (%llu ms): a hung master may "
+		    "keep the VIP after another is promoted", r, t,
 		    out->redis_down_after, sum_n, TIMING_BUDGET_PCT,
 		    (unsigned long long)d, (unsigned long long)budget);
 }

@@ -98,9 +98,11 @@ struct tls_ctx {
 #define SEEN_ALERT	0x100
 #define CERT_ASKED	0x200		/* it sent a CertificateRequest */
 
-static int ctx_index = -1;		/* SSL_CTX ex_data: its struct tls_ctx */
+static int ctx_index = -1;		/* SSL_CTX ex_data: its struct
+					 * tls_ctx */
 static int state_index = -1;		/* SSL ex_data: the bits above */
-static int done_index = -1;		/* SSL ex_data: bytes read at TLS_DONE */
+static int done_index = -1;		/* SSL ex_data: bytes read at
+					 * TLS_DONE */
 
 bool
 tls_available(void)
@@ -114,7 +116,8 @@ tls_library(void)
 	static char buf[160];
 
 	if (!buf[0])
-		snprintf(buf, sizeof(buf), "hiredis %d.%d.%d with hiredis_ssl, %s",
+		snprintf(buf, sizeof(buf),
+		    "hiredis %d.%d.%d with hiredis_ssl, %s",
 		    HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH,
 		    OpenSSL_version(OPENSSL_VERSION));
 	return buf;
@@ -414,8 +417,8 @@ explain_verify(SSL *ssl, long v, char *err, size_t len)
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
 	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-		snprintf(err, len, "the server's certificate is not signed by a "
-		    "CA in %s (%s)", t ? t->ca_file : "the CA file", why);
+		snprintf(err, len, "the server's certificate is not signed by "
+		    "a CA in %s (%s)", t ? t->ca_file : "the CA file", why);
 		break;
 	default:
 		snprintf(err, len, "the server's certificate was refused (%s)",
@@ -432,7 +435,8 @@ explain_alert(int alert, char *err, size_t len)
 	const char *what = SSL_alert_desc_string_long(alert);
 
 	switch (alert) {
-	case TLS13_AD_CERTIFICATE_REQUIRED:	/* OpenSSL 3.0 calls it "unknown" */
+	case TLS13_AD_CERTIFICATE_REQUIRED:	/* OpenSSL 3.0 calls it
+						 * "unknown" */
 		snprintf(err, len, "the server requires a client certificate "
 		    "(TLS alert: certificate required)");
 		break;
@@ -480,8 +484,8 @@ explain_failure(SSL *ssl, int sys_errno, char *err, size_t len)
 		snprintf(err, len, "TLS handshake: %s", strerror(sys_errno));
 		r = -sys_errno;
 	} else {
-		snprintf(err, len, "the server closed the connection during the "
-		    "TLS handshake (not a TLS port, or it wants a client "
+		snprintf(err, len, "the server closed the connection during "
+		    "the TLS handshake (not a TLS port, or it wants a client "
 		    "certificate?)");
 		r = -ECONNRESET;
 	}
@@ -615,7 +619,8 @@ tls_explain_timeout(struct tls_conn *conn, char *err, size_t len)
 		snprintf(err, len, "no TLS answer from the server (is this a "
 		    "plain-text port rather than its tls-port?)");
 	else if (!SSL_is_init_finished(ssl))
-		snprintf(err, len, "the TLS handshake did not complete in time");
+		snprintf(err, len,
+		    "the TLS handshake did not complete in time");
 	else
 		snprintf(err, len, "no answer in time over TLS");
 }

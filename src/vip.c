@@ -187,7 +187,8 @@ vip_hold(struct vip *v, const struct decision *d)
 			addr_del(v->env->addr, v->ifindex,
 			    &v->cfg->addresses[i]);
 		if (v->state != VIP_FAULT)
-			vip_transition(v, VIP_FAULT, "+vip-fault", "fault", why);
+			vip_transition(v, VIP_FAULT, "+vip-fault", "fault",
+			    why);
 		else
 			log_err("%s: %s", v->label, why);
 		loop_timer_arm(v->env->loop, &v->recheck, ADD_RETRY);
@@ -238,7 +239,7 @@ vip_release(struct vip *v, enum vip_state to, const char *reason)
 		    reason);
 }
 
-/* ---- deciding --------------------------------------------------------------- */
+/* ---- deciding ---------------------------------------------------------- */
 
 static void
 vip_carry_out(struct vip *v, const struct decision *d)
@@ -338,7 +339,7 @@ vip_hint(void *arg, const struct sentinel_event *ev)
 		sentinel_poke(&v->sentinels[i]);
 }
 
-/* ---- the interface -------------------------------------------------------------- */
+/* ---- the interface ----------------------------------------------------- */
 
 /* Re-read the interface and which of our addresses are on it. */
 static void
@@ -437,7 +438,7 @@ vip_reevaluate(struct vip *v)
 		vip_evaluate(v);
 }
 
-/* ---- life cycle ------------------------------------------------------------------ */
+/* ---- life cycle -------------------------------------------------------- */
 
 static void
 vip_format_addresses(struct vip *v)
@@ -448,9 +449,9 @@ vip_format_addresses(struct vip *v)
 	for (size_t i = 0; i < v->cfg->n_addresses; i++) {
 		char a[NETADDR_STRLEN];
 
-		off += (size_t)snprintf(v->addrstr + off, sizeof(v->addrstr) - off,
-		    "%s%s", i ? "," : "", prefix_fmt(&v->cfg->addresses[i], a,
-		    sizeof(a)));
+		off += (size_t)snprintf(v->addrstr + off,
+		    sizeof(v->addrstr) - off, "%s%s", i ? "," : "",
+		    prefix_fmt(&v->cfg->addresses[i], a, sizeof(a)));
 		if (off >= sizeof(v->addrstr))
 			break;
 	}
@@ -608,12 +609,13 @@ vip_shutdown(struct vip *v, const char *reason)
 	refuse_end(v);		/* nobody would stop it */
 }
 
-/* ---- status ------------------------------------------------------------------------- */
+/* ---- status ------------------------------------------------------------ */
 
 static void
 conn_status(const struct rconn *c, const char *error, struct conn_status *out)
 {
-	snprintf(out->state, sizeof(out->state), "%s", rconn_state_name(c->state));
+	snprintf(out->state, sizeof(out->state), "%s",
+	    rconn_state_name(c->state));
 	snprintf(out->error, sizeof(out->error), "%s",
 	    error && error[0] ? error : rconn_up(c) ? "" : c->last_error);
 }

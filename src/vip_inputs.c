@@ -7,7 +7,7 @@
 #include "timing.h"
 #include "vip_int.h"
 
-/* ---- inputs --------------------------------------------------------------- */
+/* ---- inputs -------------------------------------------------------------- */
 
 /* Has every watcher answered (or failed) once? */
 bool

@@ -403,9 +403,9 @@ show_timing(const struct vip_status *st)
 	    t->sentinel_poll_interval, t->command_timeout, t->redis_down_after,
 	    t->no_quorum_hold_down);
 	if (t->down_after)
-		printf(" (%sdown-after-milliseconds %" PRIu64 ", smallest of %u "
-		    "sentinel%s)", any_auto ? "auto from " : "for ", t->down_after,
-		    t->reporting, t->reporting == 1 ? "" : "s");
+		printf(" (%sdown-after-milliseconds %" PRIu64 ", smallest "
+		    "of %u sentinel%s)", any_auto ? "auto from " : "for ",
+		    t->down_after, t->reporting, t->reporting == 1 ? "" : "s");
 	else if (any_auto)
 		printf(" (auto; no sentinel has reported down-after-"
 		    "milliseconds yet)");

@@ -36,9 +36,10 @@ static void
 log_reexec(void)
 {
 	if (reexec_from())
-		log_notice("vipd %s re-executed in place from vipd %s (pid %d): "
-		    "keeping the VIPs it holds if its first decision says hold",
-		    PACKAGE_VERSION, reexec_from(), (int)getpid());
+		log_notice("vipd %s re-executed in place from vipd %s "
+		    "(pid %d): keeping the VIPs it holds if its first "
+		    "decision says hold", PACKAGE_VERSION, reexec_from(),
+		    (int)getpid());
 }
 
 int
@@ -78,7 +79,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "vipd: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "vipd: unexpected argument '%s'\n",
+		    argv[optind]);
 		usage(stderr);
 		return 1;
 	}
