@@ -20,9 +20,9 @@
  *     ARP/ND nobody answers a probe for it; on one without, the old master
  *     refuses connections or is a replica             -> HOLD
  *  6. a majority of the configured Sentinels names another node -> RELEASE
- *  7. a majority names this node (and, when claiming on an interface with
- *     ARP/ND, nobody answers a probe for the VIP, or someone has kept
- *     answering for DECIDE_PROBE_PATIENCE)           -> HOLD
+ *  7. a majority names this node (when claiming on an interface with
+ *     ARP/ND, after asking the wire who else answers for the VIP, to log
+ *     it: a majority's choice does not wait for a stale holder) -> HOLD
  *  8. fewer than a majority of Sentinels reachable: never claim on a
  *     minority view; if we hold, no-quorum-policy (keep, or release after
  *     no-quorum-hold-down), unless a reachable one names another node
@@ -49,10 +49,6 @@
 #define DECIDE_FAILOVER_MAX	10000	/* ms */
 /* A "nobody answers for the VIP" probe result is good for this long. */
 #define DECIDE_WIRE_FRESH	100	/* ms */
-/* A claim the majority authorises waits at most this long for another
- * node that keeps answering for the VIP (its vipd releases on the same
- * Sentinel answers within milliseconds; one that does not is stale). */
-#define DECIDE_PROBE_PATIENCE	1000	/* ms */
 
 /* Who "this node" is, as Sentinel would name it. */
 struct self_id {

@@ -435,7 +435,15 @@ decide_failover(const struct decide_input *in, struct decision *out)
 	return false;
 }
 
-/* Rule 7: the majority names this node. Claiming asks the wire first. */
+/*
+ * Rule 7: the majority names this node, which is master: claim. On an
+ * interface with ARP/ND the claim asks the wire first (about 20 ms), not
+ * to wait for another holder but to know of it: with the majority naming
+ * us, a node that still answers for the VIP is late or stale (its vipd
+ * cut off with a hold-down longer than Sentinel's down-after, or dead
+ * and its address left behind), every moment it keeps the clients costs
+ * their writes, and our announcement takes them over.
+ */
 static void
 decide_majority_claim(const struct decide_input *in, struct decision *out,
     const char *note)
@@ -449,22 +457,14 @@ decide_majority_claim(const struct decide_input *in, struct decision *out,
 		return;
 	}
 	if (in->wire.state == WIRE_ANSWERED &&
-	    in->now >= in->wire.answered_since + DECIDE_PROBE_PATIENCE) {
+	    in->now <= in->wire.at + DECIDE_WIRE_FRESH) {
 		verdict(out, VERDICT_HOLD, "local master; %zu/%zu sentinels "
-		    "agree; %s has answered for the VIP for %llu ms: claiming "
-		    "it anyway", out->agree, n,
-		    mac_fmt(in->wire.mac, mac, sizeof(mac)),
-		    (unsigned long long)(in->now - in->wire.answered_since));
-		return;
-	}
-	out->want_probe = true;
-	if (in->wire.state == WIRE_ANSWERED) {
-		recheck(out, in->wire.answered_since + DECIDE_PROBE_PATIENCE);
-		verdict(out, VERDICT_RELEASE, "local master; %zu/%zu sentinels "
-		    "agree, but %s still answers for the VIP", out->agree, n,
+		    "agree; %s still answers for the VIP: claiming it, the "
+		    "announcement takes its clients", out->agree, n,
 		    mac_fmt(in->wire.mac, mac, sizeof(mac)));
 		return;
 	}
+	out->want_probe = true;
 	verdict(out, VERDICT_RELEASE, "local master; %zu/%zu sentinels agree; "
 	    "asking the wire whether another node still has the VIP",
 	    out->agree, n);

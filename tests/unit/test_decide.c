@@ -296,15 +296,14 @@ static const struct row rows[] = {
 	  .wire_age = 10,
 	  .want = HOLD, .reason = "local master; 3/3 sentinels agree" },
 	{ .rule = "7 majority", .name = "ARP: another node still answers: "
-	  "wait, at most DECIDE_PROBE_PATIENCE", .views = "uuu", .role = M,
-	  .arp = true, .wire = WIRE_ANSWERED, .answered_for = 400,
-	  .want = REL, .want_probe = true, .recheck = DECIDE_PROBE_PATIENCE -
-	  400, .reason = "02:00:00:00:00:12 still answers for the VIP" },
-	{ .rule = "7 majority", .name = "ARP: another node kept answering: "
-	  "claim anyway", .views = "uuu", .role = M, .arp = true,
-	  .wire = WIRE_ANSWERED, .answered_for = DECIDE_PROBE_PATIENCE,
-	  .want = HOLD, .reason = "has answered for the VIP for 1000 ms: "
-	  "claiming it anyway" },
+	  "claim anyway, and say so", .views = "uuu", .role = M,
+	  .arp = true, .wire = WIRE_ANSWERED, .wire_age = 10,
+	  .answered_for = 400, .want = HOLD, .reason = "02:00:00:00:00:12 "
+	  "still answers for the VIP: claiming it" },
+	{ .rule = "7 majority", .name = "ARP: an old answer is asked again",
+	  .views = "uuu", .role = M, .arp = true, .wire = WIRE_ANSWERED,
+	  .wire_age = DECIDE_WIRE_FRESH + 1, .answered_for = 5000,
+	  .want = REL, .want_probe = true, .reason = "asking the wire" },
 	{ .rule = "7 majority", .name = "ARP: holding needs no probe",
 	  .views = "uuu", .role = M, .holding = true, .arp = true,
 	  .want = HOLD, .reason = "3/3 sentinels agree" },
