@@ -20,9 +20,8 @@
  *     ARP/ND nobody answers a probe for it; on one without, the old master
  *     refuses connections or is a replica             -> HOLD
  *  6. a majority of the configured Sentinels names another node -> RELEASE
- *  7. a majority names this node (when claiming on an interface with
- *     ARP/ND, after asking the wire who else answers for the VIP, to log
- *     it: a majority's choice does not wait for a stale holder) -> HOLD
+ *  7. a majority names this node (at once: a node that still answers
+ *     for the VIP is late or stale, and the claim takes its clients) -> HOLD
  *  8. fewer than a majority of Sentinels reachable: never claim on a
  *     minority view; if we hold, no-quorum-policy (keep, or release after
  *     no-quorum-hold-down), unless a reachable one names another node
@@ -49,6 +48,9 @@
 #define DECIDE_FAILOVER_MAX	10000	/* ms */
 /* A "nobody answers for the VIP" probe result is good for this long. */
 #define DECIDE_WIRE_FRESH	100	/* ms */
+/* An early claim's "somebody answers" is worth naming in a majority
+ * claim's reason this long after (the probes repeat every 50 ms). */
+#define DECIDE_WIRE_STALE_HOLDER	200	/* ms */
 
 /* Who "this node" is, as Sentinel would name it. */
 struct self_id {

@@ -373,6 +373,10 @@ early_claim(const struct decide_input *in, struct decision *out,
 		    epoch);
 		return true;
 	}
+	/* Waiting for silence is the early claim's price; once the
+	 * majority names this node, rule 7 claims without it. */
+	if (out->agree >= config_majority(in->cfg))
+		return false;
 	if (in->wire.checkable) {
 		out->want_probe = true;
 		if (in->wire.state == WIRE_ANSWERED)
@@ -436,13 +440,13 @@ decide_failover(const struct decide_input *in, struct decision *out)
 }
 
 /*
- * Rule 7: the majority names this node, which is master: claim. On an
- * interface with ARP/ND the claim asks the wire first (about 20 ms), not
- * to wait for another holder but to know of it: with the majority naming
- * us, a node that still answers for the VIP is late or stale (its vipd
- * cut off with a hold-down longer than Sentinel's down-after, or dead
- * and its address left behind), every moment it keeps the clients costs
- * their writes, and our announcement takes them over.
+ * Rule 7: the majority names this node, which is master: claim, at once.
+ * Nothing is asked of the wire: with the majority naming this node, a node
+ * that still answers for the VIP is late or stale (its vipd cut off with a
+ * hold-down longer than Sentinel's down-after, or dead with the address
+ * left behind), every moment it keeps the clients costs their writes, and
+ * our announcement takes them over. If an early claim's probes saw it,
+ * the reason names it.
  */
 static void
 decide_majority_claim(const struct decide_input *in, struct decision *out,
@@ -451,23 +455,16 @@ decide_majority_claim(const struct decide_input *in, struct decision *out,
 	size_t n = in->cfg->n_sentinels;
 	char mac[24];
 
-	if (in->holding || !in->wire.checkable || wire_free(in)) {
-		verdict(out, VERDICT_HOLD, "local master; %zu/%zu sentinels "
-		    "agree%s", out->agree, n, note);
-		return;
-	}
-	if (in->wire.state == WIRE_ANSWERED &&
-	    in->now <= in->wire.at + DECIDE_WIRE_FRESH) {
+	if (!in->holding && in->wire.state == WIRE_ANSWERED &&
+	    in->now <= in->wire.at + DECIDE_WIRE_STALE_HOLDER) {
 		verdict(out, VERDICT_HOLD, "local master; %zu/%zu sentinels "
 		    "agree; %s still answers for the VIP: claiming it, the "
 		    "announcement takes its clients", out->agree, n,
 		    mac_fmt(in->wire.mac, mac, sizeof(mac)));
 		return;
 	}
-	out->want_probe = true;
-	verdict(out, VERDICT_RELEASE, "local master; %zu/%zu sentinels agree; "
-	    "asking the wire whether another node still has the VIP",
-	    out->agree, n);
+	verdict(out, VERDICT_HOLD, "local master; %zu/%zu sentinels agree%s",
+	    out->agree, n, note);
 }
 
 void

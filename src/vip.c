@@ -260,8 +260,12 @@ vip_carry_out(struct vip *v, const struct decision *d)
 		vip_release(v, VIP_FAULT, d->reason);
 		break;
 	}
+	/* A probe nobody wants (a claim decided without it, or a release)
+	 * would only cost frames: stop any in flight or scheduled. */
 	if (d->want_probe)
 		wirecheck_want(&v->wire);
+	else
+		wirecheck_stop(&v->wire);
 	refuse_wind_down(v, d);
 }
 

@@ -206,6 +206,12 @@ static const struct row rows[] = {
 	  .wire = WIRE_ANSWERED, .answered_for = 5000,
 	  .want = REL, .want_probe = true, .reason = "but "
 	  "02:00:00:00:00:12 still answers for the VIP" },
+	{ .rule = "5 early", .name = "ARP: the old holder still answers, "
+	  "but the majority names us now: rule 7 claims", .views = "uuu",
+	  .role = M, .early_claim = true, .from = OLD, .to = US, .age = 1200,
+	  .epoch = 7, .arp = true, .wire = WIRE_ANSWERED, .wire_age = 10,
+	  .answered_for = 1100, .want = HOLD, .reason = "3/3 sentinels "
+	  "agree; 02:00:00:00:00:12 still answers for the VIP: claiming it" },
 	{ .rule = "5 early", .name = "ARP: nobody answers: claim",
 	  .views = "ooo", .role = M, .early_claim = true, .from = OLD,
 	  .to = US, .age = 300, .epoch = 7, .arp = true, .wire = WIRE_FREE,
@@ -287,10 +293,9 @@ static const struct row rows[] = {
 	{ .rule = "7 majority", .name = "leader and one more switched: "
 	  "claim", .views = "uuo", .role = M,
 	  .want = HOLD, .reason = "2/3 sentinels agree" },
-	{ .rule = "7 majority", .name = "ARP: ask the wire before claiming",
-	  .views = "uuu", .role = M, .arp = true,
-	  .want = REL, .want_probe = true, .reason = "3/3 sentinels agree; "
-	  "asking the wire" },
+	{ .rule = "7 majority", .name = "ARP: a majority claim does not ask "
+	  "the wire", .views = "uuu", .role = M, .arp = true,
+	  .want = HOLD, .reason = "local master; 3/3 sentinels agree" },
 	{ .rule = "7 majority", .name = "ARP: nobody answers: claim",
 	  .views = "uuu", .role = M, .arp = true, .wire = WIRE_FREE,
 	  .wire_age = 10,
@@ -300,10 +305,10 @@ static const struct row rows[] = {
 	  .arp = true, .wire = WIRE_ANSWERED, .wire_age = 10,
 	  .answered_for = 400, .want = HOLD, .reason = "02:00:00:00:00:12 "
 	  "still answers for the VIP: claiming it" },
-	{ .rule = "7 majority", .name = "ARP: an old answer is asked again",
+	{ .rule = "7 majority", .name = "ARP: an old answer is not named",
 	  .views = "uuu", .role = M, .arp = true, .wire = WIRE_ANSWERED,
-	  .wire_age = DECIDE_WIRE_FRESH + 1, .answered_for = 5000,
-	  .want = REL, .want_probe = true, .reason = "asking the wire" },
+	  .wire_age = DECIDE_WIRE_STALE_HOLDER + 1, .answered_for = 5000,
+	  .want = HOLD, .reason = "local master; 3/3 sentinels agree" },
 	{ .rule = "7 majority", .name = "ARP: holding needs no probe",
 	  .views = "uuu", .role = M, .holding = true, .arp = true,
 	  .want = HOLD, .reason = "3/3 sentinels agree" },

@@ -1,7 +1,8 @@
 /*
  * vip.c itself, as a user of vipd would describe it: when the first
- * decision comes and what a restart does with an address it finds; how a
- * claim asks the wire and puts every address up; how a release takes them
+ * decision comes and what a restart does with an address it finds; how an
+ * early claim asks the wire and a majority claim does not wait for it, and
+ * how a claim puts every address up; how a release takes them
  * down and answers stale clients for a while; that every change of what
  * is on the interface is one transition (log line, hook); faults. The real
  * vip.c, decide.c and wirecheck.c run on the fakes of vip_fakes.h, on a
@@ -67,18 +68,36 @@ test_startup_waits_for_every_watcher(void **state)
 	assert_log(0, "verdict", NULL);
 
 	fx_view(2, 'u');
-	/* decided: the claim asks the wire first, and READY waits for it */
+	/* decided: a majority claim, at once */
+	assert_int_equal(fake_probes_started, 0);
+	assert_true(fx_holds());
+	assert_log(1, "+vip-acquired 192.0.2.100/32 on eth0 (local master; "
+	    "3/3 sentinels agree)", "[init -> held]");
+	fx_assert_hook(0, "held", "3/3 sentinels agree");
+	assert_int_equal(fx.ready, 1);
+	assert_int_equal(fx.addrs_at_ready, 1);
+}
+
+/* An early claim waits for the wire; READY waits for the decision to be
+ * carried out, not just taken. */
+static void
+test_ready_waits_for_an_early_claims_probe(void **state)
+{
+	(void)state;
+	fx_start(&ARP);
+	fx_node(NODE_ROLE_MASTER);
+	fx_view(1, 'o');
+	fx_view(2, 'o');
+	fx_view_quiet(0, 'o');
+	fx_leader_promotes_us(0);
 	assert_true(fake_probe_running());
 	assert_int_equal(fx.ready, 0);
 	assert_int_equal(fake_hooks(), 0);
 	fake_advance(500);	/* long past the start-up deadline */
 	assert_int_equal(fx.ready, 0);
-
 	fake_probe_finish(NULL);
 	assert_true(fx_holds());
-	assert_log(1, "+vip-acquired 192.0.2.100/32 on eth0 (local master; "
-	    "3/3 sentinels agree)", "[init -> held]");
-	fx_assert_hook(0, "held", "3/3 sentinels agree");
+	assert_log(1, "+vip-acquired", "(early claim)) [init -> held]");
 	assert_int_equal(fx.ready, 1);
 	assert_int_equal(fx.addrs_at_ready, 1);
 }
@@ -186,7 +205,7 @@ test_claim_asks_the_wire_then_adds_every_address(void **state)
 
 	(void)state;
 	start_released(&DUAL);
-	fx_views("uuu");
+	fx_leader_promotes_us(0);
 	assert_true(fake_probe_running());
 	assert_int_equal(fake_probe_ifindex(), FX_IFINDEX);
 	assert_int_equal(fake_probe_addrs(probed, 4), 2);
@@ -200,8 +219,8 @@ test_claim_asks_the_wire_then_adds_every_address(void **state)
 	assert_int_equal(fake_announce_starts, 1);
 	assert_int_equal(fake_announce_ifindex(), FX_IFINDEX);
 	assert_log(1, "+vip-acquired 192.0.2.100/32,2001:db8::100/128 on eth0",
-	    "[released -> held]");
-	fx_assert_hook(1, "held", "3/3 sentinels agree");
+	    "(early claim)) [released -> held]");
+	fx_assert_hook(1, "held", "(early claim)");
 	assert_string_equal(fake_hook(1)->address,
 	    "192.0.2.100/32,2001:db8::100/128");
 
@@ -214,35 +233,57 @@ test_claim_asks_the_wire_then_adds_every_address(void **state)
 }
 
 static void
-test_claim_does_not_wait_for_another_holder(void **state)
+test_early_claim_waits_for_the_old_holder(void **state)
 {
 	(void)state;
 	start_released(&ARP);
-	fx_views("uuu");
-	assert_false(fake_addr_on(FX_IFINDEX, FX_VIP4));
-	/* a majority names us: a node still answering is late or stale,
-	 * and the claim takes its clients at once */
+	fx_leader_promotes_us(0);
 	fake_probe_finish(OTHER_MAC);
+	assert_log(1, "info: vip mymaster: 02:00:00:00:00:12 still answers "
+	    "for the VIP", NULL);
+	for (int i = 0; i < 10; i++) {
+		assert_false(fake_addr_on(FX_IFINDEX, FX_VIP4));
+		fake_advance(50);	/* asked again every 50 ms */
+		assert_true(fake_probe_running());
+		fake_probe_finish(OTHER_MAC);
+	}
+	assert_int_equal(fake_probes_started, 11);
+	assert_false(fake_addr_on(FX_IFINDEX, FX_VIP4));
+	fake_advance(50);
+	fake_probe_finish(NULL);	/* the old holder let go */
 	assert_true(fx_holds());
-	assert_int_equal(fake_probes_started, 1);
+	assert_log(1, "+vip-acquired", "(early claim)) [released -> held]");
+}
+
+static void
+test_majority_claim_does_not_wait_for_another_holder(void **state)
+{
+	(void)state;
+	start_released(&ARP);
+	fx_leader_promotes_us(0);
+	fake_probe_finish(OTHER_MAC);
+	assert_false(fake_addr_on(FX_IFINDEX, FX_VIP4));
+	/* the majority names us now: a node still answering is late or
+	 * stale, and the claim takes its clients at once, naming it */
+	fx_views("uuu");
+	assert_true(fx_holds());
 	assert_log(1, "+vip-acquired", "02:00:00:00:00:12 still answers for "
 	    "the VIP: claiming it, the announcement takes its clients) "
 	    "[released -> held]");
 	assert_int_equal(fake_announce_starts, 1);
-	/* nothing is asked once the VIP is held */
 	fake_advance(1000);
-	assert_int_equal(fake_probes_started, 1);
+	assert_false(fake_probe_running());
 }
 
 static void
-test_claim_once_the_wire_is_free(void **state)
+test_majority_claim_asks_nobody(void **state)
 {
 	(void)state;
 	start_released(&ARP);
 	fx_views("uuu");
-	assert_false(fake_addr_on(FX_IFINDEX, FX_VIP4));
-	fake_probe_finish(NULL);
 	assert_true(fx_holds());
+	assert_int_equal(fake_probes_started, 0);
+	assert_int_equal(fake_announce_starts, 1);
 	assert_log(1, "+vip-acquired", "(local master; 3/3 sentinels agree) "
 	    "[released -> held]");
 }
@@ -263,19 +304,29 @@ test_claim_without_arp_asks_nobody(void **state)
 static void
 test_claim_when_the_wire_cannot_be_asked(void **state)
 {
+	struct sentinel_view *l;
+
 	(void)state;
 	start_released(&ARP);
 	fake_probe_start_error = EPERM;
-	fx_views("uuu");
-	assert_true(fx_holds());
+	fx_leader_promotes_us(0);
 	assert_log(1, "cannot probe for the VIP: Operation not permitted; "
 	    "claiming without asking the wire", NULL);
-	assert_log(1, "+vip-acquired", "[released -> held]");
-	/* once: the next claim does not try again on this link */
+	/* without the wire, an early claim needs the old master shown out
+	 * of the way; nothing says so here: the majority decides */
+	assert_false(fake_addr_on(FX_IFINDEX, FX_VIP4));
+	fx_views("uuu");
+	assert_true(fx_holds());
+	/* once: the next early claim does not try the wire again */
+	l = fake_sentinel_view(fx_sentinel(0), FX_MASTER);
+	l->failover = false;
 	fx_views("ooo");
+	assert_false(fake_addr_on(FX_IFINDEX, FX_VIP4));
+	fx_leader_promotes_us(0);
 	fx_views("uuu");
 	assert_log(2, "+vip-acquired", NULL);
 	assert_log(1, "cannot probe", NULL);
+	assert_int_equal(fake_probes_started, 0);
 }
 
 static void
@@ -363,8 +414,6 @@ test_reclaim_stops_refusing_first(void **state)
 	assert_true(fake_refuse_running());
 	fake_advance(2000);
 	fx_node(NODE_ROLE_MASTER);	/* back, and still named by all */
-	assert_true(fake_probe_running());
-	fake_probe_finish(NULL);
 	assert_true(fx_holds());
 	assert_false(fake_refuse_running());
 	assert_int_equal(fake_addr_add_while_refusing, 0);
@@ -425,9 +474,7 @@ test_removed_by_someone_else_while_held(void **state)
 	assert_log(1, "-vip-released", "(removed from the interface by someone "
 	    "else) [held -> released]");
 	fx_assert_hook(1, "released", "by someone else");
-	/* still ours to hold: claimed again, through the wire */
-	assert_true(fake_probe_running());
-	fake_probe_finish(NULL);
+	/* still ours to hold: claimed again */
 	assert_true(fx_holds());
 	assert_log(1, "+vip-acquired", "[released -> held]");
 	fx_assert_hook(2, "held", NULL);
@@ -449,7 +496,6 @@ test_removed_by_someone_else_during_hold_down(void **state)
 	/* and never claimed back on a minority view */
 	fake_advance(5000);
 	assert_int_equal(fake_addr_count(FX_IFINDEX), 0);
-	assert_int_equal(fake_probes_started, 1);
 	assert_int_equal(fake_hooks(), 2);
 }
 
@@ -600,14 +646,16 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_startup_waits_for_every_watcher),
+		T(test_ready_waits_for_an_early_claims_probe),
 		T(test_startup_deadline_is_command_timeout),
 		T(test_startup_deadline_without_answers),
 		T(test_startup_adopts_what_it_finds),
 		T(test_startup_removes_what_it_must_not_hold),
 		T(test_ready_once),
 		T(test_claim_asks_the_wire_then_adds_every_address),
-		T(test_claim_does_not_wait_for_another_holder),
-		T(test_claim_once_the_wire_is_free),
+		T(test_early_claim_waits_for_the_old_holder),
+		T(test_majority_claim_does_not_wait_for_another_holder),
+		T(test_majority_claim_asks_nobody),
 		T(test_claim_without_arp_asks_nobody),
 		T(test_claim_when_the_wire_cannot_be_asked),
 		T(test_early_claim_asks_the_wire),

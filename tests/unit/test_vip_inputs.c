@@ -288,7 +288,6 @@ test_status_after_a_claim(void **state)
 	fx_views("uDx");
 	fx_params(0, 5000);
 	fake_sentinel_event(fx_sentinel(0), FX_MASTER);
-	fake_probe_finish(NULL);
 	assert_true(fx_holds());
 	fx_status(&st);
 	t1 = time(NULL);

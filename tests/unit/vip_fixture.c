@@ -189,6 +189,12 @@ fx_views(const char *views)
 }
 
 void
+fx_view_quiet(size_t i, char c)
+{
+	set_view(i, c);
+}
+
+void
 fx_view(size_t i, char c)
 {
 	set_view(i, c);
@@ -276,6 +282,20 @@ fx_claim(void)
 		fake_log_dump();
 		fail_msg("the claim did not put the VIP on " FX_IF);
 	}
+}
+
+void
+fx_leader_promotes_us(size_t i)
+{
+	struct sentinel_view *l = fake_sentinel_view(fx_sentinel(i), FX_MASTER);
+
+	l->failover = true;
+	l->failover_epoch = 7;
+	l->failover_since = loop_now();
+	assert_int_equal(hostport_parse(FX_OTHER, &l->failover_from), 0);
+	l->promoting = true;
+	assert_int_equal(hostport_parse(FX_US, &l->promoting_to), 0);
+	fake_sentinel_changed(fx_sentinel(i), FX_MASTER);
 }
 
 void

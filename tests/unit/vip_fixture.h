@@ -72,7 +72,8 @@ void fx_node_refuses(void);
  *   D  names this node as db1.test:6379 (see fake_resolve_set)
  */
 void fx_views(const char *views);
-void fx_view(size_t i, char c);		/* one Sentinel answers */
+void fx_view(size_t i, char c);
+void fx_view_quiet(size_t i, char c);	/* ... and nobody is told yet */		/* one Sentinel answers */
 /* Sentinel i reports down-after-milliseconds for the master. */
 void fx_params(size_t i, uint64_t down_after);
 /* Deliver what the kernel echoed of vipd's own address changes. */
@@ -84,6 +85,9 @@ void fx_link(bool present, bool up);
 void fx_status(struct vip_status *st);
 /* Master, every Sentinel agrees, the wire is free: held. */
 void fx_claim(void);
+/* Sentinel i leads a failover (epoch 7) from FX_OTHER to this node: an
+ * early claim, which asks the wire first (on an interface with ARP). */
+void fx_leader_promotes_us(size_t i);
 bool fx_holds(void);			/* every address is on eth0 */
 
 /* Exactly n log lines contain a (and b); the log is shown otherwise. */
