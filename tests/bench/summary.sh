@@ -30,7 +30,7 @@ failover_summary() {
 	echo "== Client write outage after kill -9 of the master (ms: kill to the first acknowledged write) =="
 	if [ "${BENCH_CLIENT_SETTINGS:-defaults}" = tuned ]; then
 		echo "  every client issues SET <key>:<n> every 10 ms: the Node libraries ($(bench_node_versions)) TUNED"
-		echo "  (BENCH_CLIENT_SETTINGS=tuned: reconnect after min(k * 50, 200) ms, connect timeout 1 s),"
+		echo "  (BENCH_CLIENT_SETTINGS=tuned: reconnect after min(k * 50, 200) ms, connect timeout 500 ms),"
 	else
 		echo "  every client issues SET <key>:<n> every 10 ms: the Node libraries at their default settings ($(bench_node_versions)),"
 	fi
