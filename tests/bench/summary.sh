@@ -84,7 +84,7 @@ failover_summary() {
 			goal='' hp=''
 			for ns in $CLIENT_NS; do
 				med=$(cell_median vipd "$ns" "$c")
-				goal+="${goal:+ / }$(awk -v m="$med" 'BEGIN { print (m != "-" && m <= 2100) ? "met" : "MISSED" }')"
+				goal+="${goal:+ / }$(awk -v m="$med" 'BEGIN { if (m == "-") print "-"; else print (m <= 2100) ? "met" : "MISSED" }')"
 				if [[ " $SETUPS " == *" haproxy-tuned "* ]]; then
 					tuned=$(cell_median haproxy-tuned "$ns" "$c")
 					hp+="${hp:+ / }$(awk -v m="$med" -v t="$tuned" 'BEGIN {
