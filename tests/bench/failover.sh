@@ -9,23 +9,42 @@
 # sentinel and vipd, n3 a sentinel, c the client; down-after-milliseconds
 # 1000, SENTINEL DEBUG info-period 1000 publish-period 500) plus a namespace
 # "hp" (192.0.2.60) running HAProxy 2.6 from Debian configured as in the seed
-# write-up (tests/bench/haproxy.cfg.in):
+# write-up (tests/bench/haproxy.cfg.in), and a second client namespace "c0"
+# (192.0.2.51):
 #
-#  1. failovers, alternating (a) vipd and (b) HAProxy, BENCH_N each, in the
-#     order a b, b a, a b, ... so that each set-up kills n1 and n2 equally
-#     often. Only the set-up under test runs. The client is tests/net/writer
-#     (a SET every 10 ms, 200 ms timeouts, a new connection every 250 ms)
-#     through 192.0.2.100:6379 (the VIP) or 192.0.2.60:6379 (HAProxy); the
-#     master's redis-server gets kill -9; t=0 is taken once it is reaped, on
-#     the writer's clock (writer -N). Per run:
-#       outage  kill to the first write acknowledged by the new master
-#       role    kill to the replica answering ROLE "master"
-#               (tests/bench/rolepoll.sh: redis-cli ROLE every 10 ms)
-#       vip     (vipd) kill to +vip-acquired in the new master's vipd log
-#     Between runs the killed node is restarted as a replica of the new
-#     master and the run waits until it is in sync and every sentinel names
-#     the new master with a healthy replica (if that fails the cluster is
-#     rebuilt from scratch).
+#  1. failovers through four set-ups, BENCH_N each, in rounds whose order is
+#     rotated by one each time (so that each set-up kills n1 and n2 in turn
+#     and follows each other one):
+#       vipd            vipd as configured by default (refuse-after-release
+#                       yes: after a release the old node answers stale
+#                       clients' SYNs with resets)
+#       vipd-norefuse   vipd with refuse-after-release = "no"
+#       haproxy-seed    HAProxy with the seed write-up's check (inter 1s)
+#       haproxy-tuned   the same with "inter 100ms fall 1 rise 1
+#                       on-marked-down shutdown-sessions"
+#     Only the set-up under test runs. In each run every client writes at
+#     once, from both client namespaces: c keeps the kernel's
+#     net.ipv4.tcp_syn_linear_timeouts (4 on kernels that have it), c0 has
+#     it at 0, so its SYN retransmissions back off 1, 3, 7 s as on kernels
+#     before 6.5 (the setting is per network namespace). The clients
+#     (tests/bench/clients.sh): tests/net/writer, the project's probe (a SET
+#     every 10 ms, 200 ms timeouts, a new connection every 250 ms), and
+#     ioredis, node-redis and iovalkey from npm at their DEFAULT settings
+#     (tests/bench/client-*.js, a SET every 10 ms), through 192.0.2.100:6379
+#     (the VIP) or 192.0.2.60:6379 (HAProxy). The master's redis-server gets
+#     kill -9; t=0 is taken once it is reaped, on the clients' clock
+#     (CLOCK_MONOTONIC, writer -N). Per run and client:
+#       outage  kill to the first write acknowledged after it (the probe:
+#               acknowledged by the new master, which it identifies)
+#       lost    acknowledged writes whose key is not on the new master
+#               (after the run), acknowledged after the kill / before it
+#       refused the client's connects refused during the outage
+#     and per run: role (kill to the replica answering ROLE "master",
+#     tests/bench/rolepoll.sh: redis-cli ROLE every 10 ms) and, with vipd,
+#     kill to +vip-acquired in the new master's vipd log. Between runs the
+#     killed node is restarted as a replica of the new master and the run
+#     waits until it is in sync and every sentinel names the new master with
+#     a healthy replica (if that fails the cluster is rebuilt from scratch).
 #  2. redis-benchmark from the client (SET and GET, -n BENCH_RB_N -c 20 -P 1)
 #     direct to the master, through the VIP and through HAProxy, BENCH_RB_ROUNDS
 #     rounds interleaved; medians of rps, p50 and p99.
@@ -46,7 +65,13 @@
 # `make tests/net/writer tests/net/sampler` in top_builddir if they are missing.
 #
 # Environment:
-#   BENCH_N=10               failovers per set-up
+#   BENCH_N=5                failovers per set-up
+#   BENCH_SETUPS="vipd vipd-norefuse haproxy-seed haproxy-tuned"
+#   BENCH_SYN0=0             no second client namespace (c0)
+#   BENCH_CLIENTS, BENCH_IOREDIS_VERSION, BENCH_REDIS_VERSION,
+#   BENCH_IOVALKEY_VERSION, BENCH_NODE_DIR: see tests/bench/clients.sh
+#   BENCH_CAPTURE=1          tcpdump ARP and SYN/RST/FIN in each client
+#                            namespace per run (with BENCH_KEEP=1)
 #   BENCH_IDLE_SECONDS=60    length of each idle measurement
 #   BENCH_VIPS=32            VIPs (and extra masters) of the second idle run;
 #                            0 skips it
@@ -62,8 +87,10 @@
 #   VIPD_REDIS_BENCHMARK     the server binaries (default: redis-*; e.g.
 #                            Valkey's from tests/matrix/build.sh)
 # Debian packages it needs (haproxy, redis-server, redis-sentinel,
-# redis-tools) are installed with apt-get when missing; the haproxy package's
-# own service is never started (policy-rc.d during the install).
+# redis-tools; nodejs and npm for the Node clients) are installed with
+# apt-get when missing; the haproxy package's own service is never started
+# (policy-rc.d during the install). The Node clients are installed from npm
+# into a scratch directory at every run (npm's own cache makes that quick).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
 tests=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,8 +103,17 @@ export top_srcdir top_builddir
 . "$tests/lib/cluster.sh"
 # shellcheck source=tests/bench/lib.sh
 . "$tests/bench/lib.sh"
+# shellcheck source=tests/bench/clients.sh
+. "$tests/bench/clients.sh"
+# shellcheck source=tests/bench/summary.sh
+. "$tests/bench/summary.sh"
 
-N=${BENCH_N:-10}
+N=${BENCH_N:-5}
+SETUPS=${BENCH_SETUPS:-vipd vipd-norefuse haproxy-seed haproxy-tuned}
+# Client namespaces: c with the kernel's tcp_syn_linear_timeouts, c0 with 0.
+CLIENT_NS="c c0"
+[ "${BENCH_SYN0:-1}" = 1 ] || CLIENT_NS=c
+declare -A CLIENT_NS_IP=([c]=${CLUSTER_IP[c]} [c0]=192.0.2.51) CLIENT_SYN_SET=([c0]=0) CLIENT_SYN=()
 IDLE=${BENCH_IDLE_SECONDS:-60}
 NVIPS=${BENCH_VIPS:-32}
 BENCH_RB_N=${BENCH_RB_N:-50000}
@@ -86,7 +122,13 @@ SKIP=" ${BENCH_SKIP:-} "
 # shellcheck disable=SC2034  # read by cluster_cleanup
 [ "${BENCH_KEEP:-0}" = 1 ] && CLUSTER_KEEP=1
 
-die() { echo "failover.sh: $*" >&2; exit 1; }
+# die MESSAGE: after a part is done, its figures are printed all the same.
+die() {
+	echo "failover.sh: $*" >&2
+	[ -n "${FAILOVER_DONE}${RB_DONE}${IDLE1_DONE}${IDLE32_DONE}" ] && bench_summary "stopped early: $*"
+	exit 1
+}
+FAILOVER_DONE='' RB_DONE='' IDLE1_DONE='' IDLE32_DONE=
 skipped() { [[ $SKIP == *" $1 "* ]]; }
 
 # --- prerequisites ------------------------------------------------------------
@@ -123,7 +165,17 @@ lacking=$(cluster_missing_tools)
 [ -z "$lacking" ] || die "missing: $lacking"
 
 ip netns add "${NS_RUN}-probe" 2>/dev/null || die "cannot create network namespaces here"
+if [ "$CLIENT_NS" != c ] && ! ip netns exec "${NS_RUN}-probe" sysctl -q net.ipv4.tcp_syn_linear_timeouts >/dev/null 2>&1; then
+	bench_log "note: this kernel has no net.ipv4.tcp_syn_linear_timeouts (its SYNs back off as with 0): one client namespace"
+	CLIENT_NS=c
+fi
 ip netns del "${NS_RUN}-probe"
+for s in $SETUPS; do
+	case $s in vipd | vipd-norefuse | haproxy-seed | haproxy-tuned) ;; *) die "unknown set-up in BENCH_SETUPS: $s" ;; esac
+done
+for c in $BENCH_CLIENTS; do
+	[ "$c" = writer ] || bench_is_node_client "$c" || die "unknown client in BENCH_CLIENTS: $c"
+done
 
 BENCH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vipd-bench.XXXXXX") || die "mktemp"
 bench_dir_cleanup() {
@@ -132,7 +184,10 @@ bench_dir_cleanup() {
 }
 # bench_cleanup before cluster_cleanup (which cluster_net appends), the
 # directory last.
-NS_CLEANUP_HOOKS=(bench_cleanup "${NS_CLEANUP_HOOKS[@]}")
+NS_CLEANUP_HOOKS=(bench_runners_stop bench_capture_stop bench_cleanup "${NS_CLEANUP_HOOKS[@]}")
+if ! skipped failover; then
+	bench_node_install || { bench_dir_cleanup; die "cannot install the Node clients"; }
+fi
 
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -142,21 +197,39 @@ tsv() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$REPORT_TSV"; }
 
 # --- the cluster -----------------------------------------------------------------
 
+# bench_client_net: the second client namespace, c0 (192.0.2.51), whose SYNs
+# back off as on kernels without linear SYN timeouts; c keeps the kernel's
+# default. The setting is per network namespace.
+bench_client_net() {
+	local ns
+	for ns in $CLIENT_NS; do
+		[ "$ns" = c ] && continue
+		ns_add "$ns" && ns_plug "$ns" eth0 "${CLIENT_NS_IP[$ns]}/24" || return 1
+	done
+	for ns in $CLIENT_NS; do
+		[ -z "${CLIENT_SYN_SET[$ns]:-}" ] ||
+			ns_exec "$ns" sysctl -qw net.ipv4.tcp_syn_linear_timeouts="${CLIENT_SYN_SET[$ns]}" || return 1
+		CLIENT_SYN[$ns]=$(ns_exec "$ns" sysctl -n net.ipv4.tcp_syn_linear_timeouts 2>/dev/null || echo none)
+	done
+}
+
 bench_up() {
 	cluster_up || return 1
 	[[ " ${NS_CLEANUP_HOOKS[*]} " == *" bench_dir_cleanup "* ]] || NS_CLEANUP_HOOKS+=(bench_dir_cleanup)
-	bench_haproxy_net
+	bench_haproxy_net && bench_client_net
 }
 
 # bench_rebuild: everything from scratch (after a restore that did not settle).
 bench_rebuild() {
+	local ns
 	bench_log "rebuilding the cluster from scratch"
-	bench_writer_stop
+	bench_runners_stop
 	bench_rolepoll_stop
 	bench_haproxy_stop
 	bench_vipd_stop
 	cluster_down
 	ip netns del "$(ns_name hp)" 2>/dev/null
+	for ns in $CLIENT_NS; do [ "$ns" = c ] || ip netns del "$(ns_name "$ns")" 2>/dev/null; done
 	bench_up
 }
 
@@ -165,101 +238,150 @@ bench_up || die "the cluster did not come up"
 
 # --- 1. failovers ---------------------------------------------------------------------
 
-declare -A OUTAGES=() ROLES=() AFTERS=() VIPACQ=() OKRUNS=() FAILRUNS=()
+# Per cell "SETUP NS/CLIENT" (lists of per-run figures): outage ms, acked
+# writes lost (acked at or after the kill / before it), connects refused
+# during the outage; OKRUNS / FAILRUNS count runs of the cell.
+declare -A OUTAGES=() LOST=() LOSTREPL=() REFUSED=() OKRUNS=() FAILRUNS=()
+# Per set-up: kill to role:master, the probe's outage beyond it, +vip-acquired.
+declare -A ROLES=() AFTERS=() VIPACQ=() SETUP_RUNS=() SETUP_FAILS=()
 ANN_ADDR='' ANN_FRAMES='' ANN_WIRE='' a_addr='' a_frames='' a_wire=
-OUTAGES=([vipd]="" [haproxy]="")
-AFTERS=([vipd]="" [haproxy]="")
-ROLES=([vipd]="" [haproxy]="")
-VIPACQ=([vipd]="")
-OKRUNS=([vipd]=0 [haproxy]=0)
-FAILRUNS=([vipd]=0 [haproxy]=0)
 FAILOVER_T0=
+RUN_SEQ=0
+BENCH_VIPD_SETUP=
 
 # bench_setup SETUP MASTER: only SETUP runs, and it sends clients to MASTER.
 bench_setup() {
-	local setup=$1 m=$2 n
-	if [ "$setup" = vipd ]; then
+	local setup=$1 m=$2 n mode
+	case $setup in
+	vipd | vipd-norefuse)
 		bench_haproxy_stop
+		[ "$BENCH_VIPD_SETUP" = "$setup" ] || bench_vipd_stop
 		if ! bench_vipd_running; then
+			# vipd's default (yes) unless the set-up turns it off
+			if [ "$setup" = vipd-norefuse ]; then BENCH_VIPD_REFUSE=no; else BENCH_VIPD_REFUSE=; fi
 			for n in $CLUSTER_DATA_NODES; do bench_vipd_start "$n" || return 1; done
+			BENCH_VIPD_SETUP=$setup
 		fi
 		wait_for 15 cluster_holders_are "$m" || { bench_log "vipd: the VIP is on $(cluster_holders), not $m"; return 1; }
-	else
+		;;
+	haproxy-*)
 		bench_vipd_stop
-		[ -n "$BENCH_HAPROXY_PID" ] || bench_haproxy_start || return 1
+		BENCH_VIPD_SETUP=
+		mode=${setup#haproxy-}
+		[ "$BENCH_HAPROXY_MODE" = "$mode" ] || bench_haproxy_stop
+		[ -n "$BENCH_HAPROXY_PID" ] || bench_haproxy_start "$mode" || return 1
 		wait_for 15 bench_haproxy_sends_to "$m" || {
 			bench_log "haproxy: n1 $(bench_haproxy_status n1), n2 $(bench_haproxy_status n2); want $m UP only"
 			return 1
 		}
-	fi
+		;;
+	*) bench_log "unknown set-up $setup"; return 1 ;;
+	esac
 }
 
-# run_one SETUP I: one failover; appends to OUTAGES/ROLES/VIPACQ.
+# run_one_figures SETUP KILL_MS TAG KEYS: each runner's figures into the
+# cells; RUN_LINE, the outages for the log.
+run_one_figures() {
+	local setup=$1 t_kill=$2 tag=$3 keys=$4 key cell out lost ref line=''
+	for key in "${BENCH_RUNNERS[@]}"; do
+		cell="$setup $key"
+		out=$(bench_runner_after "$key" "$t_kill")
+		lost=$(bench_runner_lost "$key" "$tag" "$t_kill" "$keys")
+		LOST[$cell]+=" ${lost% *}"
+		LOSTREPL[$cell]+=" ${lost#* }"
+		tsv failover "$setup/$key" "$tag.lost_after_kill" "${lost% *}"
+		tsv failover "$setup/$key" "$tag.lost_before_kill" "${lost#* }"
+		if [ "$out" = - ]; then
+			FAILRUNS[$cell]=$((${FAILRUNS[$cell]:-0} + 1))
+			tsv failover "$setup/$key" "$tag.outage_ms" fail
+			line+=" $key=fail"
+			continue
+		fi
+		ref=$(bench_runner_refused "$key" "$t_kill" "$((t_kill + out))")
+		OKRUNS[$cell]=$((${OKRUNS[$cell]:-0} + 1))
+		OUTAGES[$cell]+=" $out"
+		REFUSED[$cell]+=" $ref"
+		tsv failover "$setup/$key" "$tag.outage_ms" "$out"
+		tsv failover "$setup/$key" "$tag.refused" "$ref"
+		line+=" $key=$out"
+		[ "$key" = c/writer ] && [ "$BENCH_ROLE_MS" != - ] && AFTERS[$setup]+=" $((out - BENCH_ROLE_MS))"
+	done
+	RUN_LINE=$line
+}
+
+# run_one SETUP I: one failover with every runner writing through SETUP.
+# 0 done, 1 the restore failed (rebuild), 2 the run could not start.
 run_one() {
-	local setup=$1 i=$2 m r addr t_kill real0 res outage on role acq rt0 dump p_dump ann
+	local setup=$1 i=$2 m r addr t_kill real0 tag acq rt0 dump p_dump ann keys all
 	rt0=$(date +%s)
 	m=$(bench_current_master) || { bench_log "no master named by the sentinels"; return 2; }
 	r=${BENCH_OTHER[$m]}
 	bench_setup "$setup" "$m" || return 2
-	if [ "$setup" = vipd ]; then addr=$CLUSTER_VIP; else addr=$BENCH_HP_IP; fi
-	bench_writer_start "$addr" || return 2
-	wait_for 5 bench_writer_acks_over 50 || { bench_log "$setup: no writes through $addr"; bench_writer_stop; return 2; }
-	bench_rolepoll_start "$r" || { bench_log "ROLE poller on $r did not start"; bench_writer_stop; return 2; }
+	if [[ $setup == vipd* ]]; then addr=$CLUSTER_VIP; else addr=$BENCH_HP_IP; fi
+	RUN_SEQ=$((RUN_SEQ + 1))
+	tag="r$RUN_SEQ"
+	# shellcheck disable=SC2086  # a list of namespaces
+	bench_runners_start "$addr" "$tag" $CLIENT_NS || { bench_log "$setup: a client did not start"; bench_runners_stop; return 2; }
+	if ! wait_for 15 bench_runners_acks_over 50; then
+		bench_log "$setup: not every client writes through $addr:$(for k in "${BENCH_RUNNERS[@]}"; do printf ' %s=%s' "$k" "$(bench_runner_acks "$k")"; done)"
+		bench_runners_stop
+		return 2
+	fi
+	bench_rolepoll_start "$r" || { bench_log "ROLE poller on $r did not start"; bench_runners_stop; return 2; }
 	dump=$BENCH_DIR/arp.$setup.$i.$(date +%s%N) p_dump=
-	if [ "$setup" = vipd ] && command -v tcpdump >/dev/null; then
+	if [[ $setup == vipd* ]] && command -v tcpdump >/dev/null; then
 		ns_bg c "$dump" tcpdump -i eth0 -n -l -tt arp && p_dump=$NS_LAST_PID
 	fi
+	# shellcheck disable=SC2086  # a list of namespaces
+	bench_capture_start "$tag" $CLIENT_NS
 	sleep 0.3
 
 	cluster_kill_redis "$m"
 	real0=$EPOCHREALTIME
 	t_kill=$(cluster_now)
 
-	if wait_for 20 bench_writer_acked_by "$t_kill" "${CLUSTER_IP[$r]}"; then
-		sleep 0.2
-		res=$(bench_writer_after "$t_kill")
-		outage=${res% *}; on=${res#* }
-		bench_rolepoll_master_after "$real0"
-		role=$BENCH_ROLE_MS
-		acq=-
-		[ "$setup" = vipd ] && acq=$(bench_vipd_log_event "$r" "+vip-acquired" "$real0")
-		OUTAGES[$setup]+=" $outage"
-		if [ "$role" != - ]; then
-			ROLES[$setup]+=" $role"
-			AFTERS[$setup]+=" $((outage - role))"
-		fi
+	all=1
+	wait_for 20 bench_runners_recovered "$t_kill" "${CLUSTER_IP[$r]}" || all=0
+	# the acks of the writes the libraries queued during the outage
+	sleep 0.3
+	bench_runners_stop
+	bench_capture_stop
+	keys="$BENCH_DIR/keys.$tag"
+	ns_exec c timeout 60 redis-cli -h "${CLUSTER_IP[$r]}" -p "$CLUSTER_REDIS_PORT" --scan >"$keys" 2>/dev/null ||
+		bench_log "$setup run $i: cannot list the keys on $r (lost writes are over-counted)"
+	bench_rolepoll_master_after "$real0"
+	acq=-
+	if [[ $setup == vipd* ]]; then
+		acq=$(bench_vipd_log_event "$r" "+vip-acquired" "$real0")
 		[ "$acq" != - ] && VIPACQ[$setup]+=" $acq"
-		if [ -n "$p_dump" ]; then
-			sleep 0.2
-			ns_stop_pid "$p_dump"
-			p_dump=
-			ann=$(bench_announce "$r" "$real0" "$dump")
-			read -r a_addr a_frames a_wire <<<"$ann"
-			[ "$a_addr" != - ] && ANN_ADDR+=" $a_addr"
-			[ "$a_frames" != - ] && ANN_FRAMES+=" $a_frames"
-			[ "$a_wire" != - ] && ANN_WIRE+=" $a_wire"
-			tsv failover vipd "run$i.announce_addr_us" "$a_addr"
-			tsv failover vipd "run$i.announce_frames_us" "$a_frames"
-			tsv failover vipd "run$i.announce_wire_us" "$a_wire"
-			bench_log "vipd    run $i: decision to address $a_addr us, to first frames sent $a_frames us, to first ARP seen by the client $a_wire us"
-		fi
-		OKRUNS[$setup]=$((OKRUNS[$setup] + 1))
-		tsv failover "$setup" "run$i.killed" "$m"
-		tsv failover "$setup" "run$i.outage_ms" "$outage"
-		tsv failover "$setup" "run$i.role_master_ms" "$role"
-		[ "$role" != - ] && tsv failover "$setup" "run$i.outage_after_role_ms" "$((outage - role))"
-		[ "$setup" = vipd ] && tsv failover "$setup" "run$i.vip_acquired_ms" "$acq"
-		bench_log "$(printf '%-7s run %2d: kill %s  outage %5s ms (first ack from %s)  role:master %5s ms (poll gap %s ms)%s' \
-			"$setup" "$i" "$m" "$outage" "$on" "$role" "$BENCH_POLL_GAP" \
-			"$([ "$setup" = vipd ] && echo "  +vip-acquired $acq ms")")"
-	else
-		FAILRUNS[$setup]=$((FAILRUNS[$setup] + 1))
-		tsv failover "$setup" "run$i.outage_ms" fail
-		bench_log "$setup run $i: no write acknowledged by $r within 20 s of the kill (counted as failed)"
 	fi
-	[ -n "$p_dump" ] && ns_stop_pid "$p_dump"
+	[ "$BENCH_ROLE_MS" != - ] && ROLES[$setup]+=" $BENCH_ROLE_MS"
+	run_one_figures "$setup" "$t_kill" "$tag" "$keys"
+	SETUP_RUNS[$setup]=$((${SETUP_RUNS[$setup]:-0} + 1))
+	[ $all = 1 ] || SETUP_FAILS[$setup]=$((${SETUP_FAILS[$setup]:-0} + 1))
+	tsv failover "$setup" "$tag.killed" "$m"
+	tsv failover "$setup" "$tag.role_master_ms" "$BENCH_ROLE_MS"
+	[[ $setup == vipd* ]] && tsv failover "$setup" "$tag.vip_acquired_ms" "$acq"
+	if [ -n "$p_dump" ]; then
+		sleep 0.2
+		ns_stop_pid "$p_dump"
+		ns_forget_pid "$p_dump"
+		p_dump=
+		ann=$(bench_announce "$r" "$real0" "$dump")
+		read -r a_addr a_frames a_wire <<<"$ann"
+		[ "$a_addr" != - ] && ANN_ADDR+=" $a_addr"
+		[ "$a_frames" != - ] && ANN_FRAMES+=" $a_frames"
+		[ "$a_wire" != - ] && ANN_WIRE+=" $a_wire"
+		tsv failover "$setup" "$tag.announce_addr_us" "$a_addr"
+		tsv failover "$setup" "$tag.announce_frames_us" "$a_frames"
+		tsv failover "$setup" "$tag.announce_wire_us" "$a_wire"
+	fi
+	bench_log "$(printf '%-13s run %2d (%s): kill %s; outage ms%s; role:master %s ms%s' "$setup" "$i" "$tag" "$m" \
+		"$RUN_LINE" "$BENCH_ROLE_MS" "$([[ $setup == vipd* ]] && echo "; +vip-acquired $acq ms")")"
+	[ $all = 1 ] || bench_log "$setup run $i: some clients wrote nothing within 20 s of the kill (counted as failed)"
 	bench_rolepoll_stop
-	bench_writer_stop
+	# only this run's keys on the master: the next run lists its own quickly
+	cluster_redis_cli "$r" FLUSHALL >/dev/null
 
 	bench_restore "$m" "$r" || return 1
 	bench_log "$setup run $i: restored ($m replica of $r) after $(($(date +%s) - rt0)) s in all"
@@ -267,29 +389,35 @@ run_one() {
 
 if ! skipped failover; then
 	FAILOVER_T0=$(date +%s)
+	read -r -a setups <<<"$SETUPS"
+	ns_setups=${#setups[@]}
 	for ((i = 1; i <= N; i++)); do
-		if ((i % 2)); then order="vipd haproxy"; else order="haproxy vipd"; fi
-		for setup in $order; do
+		# rotate the order by one each round: with an even number of
+		# set-ups every set-up kills n1 and n2 in turn
+		for ((j = 0; j < ns_setups; j++)); do
+			setup=${setups[$(((i - 1 + j) % ns_setups))]}
 			run_one "$setup" "$i"
 			case $? in
 			0) ;;
 			1) bench_rebuild || die "rebuilding the cluster failed" ;;
-			*) FAILRUNS[$setup]=$((FAILRUNS[$setup] + 1))
+			*) SETUP_FAILS[$setup]=$((${SETUP_FAILS[$setup]:-0} + 1))
 			   bench_log "$setup run $i could not start; rebuilding"
 			   bench_rebuild || die "rebuilding the cluster failed" ;;
 			esac
 		done
 	done
 	FAILOVER_SECONDS=$(($(date +%s) - FAILOVER_T0))
+	BENCH_VIPD_REFUSE=
+	FAILOVER_DONE=1
 fi
-
 # --- 2. redis-benchmark -------------------------------------------------------------------
 
 if ! skipped rb; then
 	bench_log "redis-benchmark: direct / VIP / HAProxy, $RB_ROUNDS rounds"
 	m=$(bench_current_master) || die "no master named by the sentinels"
 	bench_vipd_running || for n in $CLUSTER_DATA_NODES; do bench_vipd_start "$n" || die "vipd on $n"; done
-	[ -n "$BENCH_HAPROXY_PID" ] || bench_haproxy_start || die "haproxy did not start"
+	[ "$BENCH_HAPROXY_MODE" = seed ] || bench_haproxy_stop
+	[ -n "$BENCH_HAPROXY_PID" ] || bench_haproxy_start seed || die "haproxy did not start"
 	wait_for 15 cluster_holders_are "$m" || die "the VIP is not on $m"
 	wait_for 15 bench_haproxy_sends_to "$m" || die "haproxy does not send to $m"
 	RB_MASTER=$m
@@ -302,6 +430,7 @@ if ! skipped rb; then
 		done
 	done
 	bench_haproxy_stop
+	RB_DONE=1
 fi
 
 # --- 3. idle footprint ----------------------------------------------------------------------------
@@ -404,6 +533,7 @@ if ! skipped idle; then
 	sleep 2
 	idle_measure 1vip || die "idle measurement failed"
 	IDLE1_LINES=$IDLE_LINES
+	IDLE1_DONE=1
 fi
 
 if ! skipped idle && ! skipped idle32 && [ "$NVIPS" -gt 0 ]; then
@@ -440,120 +570,13 @@ if ! skipped idle && ! skipped idle32 && [ "$NVIPS" -gt 0 ]; then
 	done
 	tsv "idle-${NVIPS}vip" extra-redis vmrss_kb_total "$extra_rss"
 	EXTRA_NOTE="$((2 * NVIPS)) extra redis-server processes (masters on $m, replicas on $r): $((extra_rss / 1024)) MB RSS in all"
+	IDLE32_DONE=1
 	bench_cleanup
 fi
 
 # --- summary ----------------------------------------------------------------------------------------
 
-LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
-TOTAL=$(($(date +%s) - T0))
-tsv run all seconds "$TOTAL"
-
-stat_line() {
-	# shellcheck disable=SC2086
-	printf '  %-8s %5s %7s %7s %7s   %s\n' "$1" "$2" "$(bench_median $3)" "$(bench_min $3)" "$(bench_max $3)" "$(printf '%s ' $3)"
-}
-
-{
-	echo "vipd benchmark: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs"
-	echo "  vipd $top_builddir/src/vipd (early-claim ${BENCH_EARLY_CLAIM:-default}), $(haproxy -v | head -n 1 | awk '{ print $1, $2, $3 }'), $("$VIPD_REDIS_SERVER" --version | awk '{ print $1, $2, $3 }')"
-	echo "  load average at start $LOAD0, at end $LOAD1; run time ${TOTAL} s"
-	echo
-	if ! skipped failover; then
-		echo "== Client write outage after kill -9 of the master (ms: kill to the first write acknowledged by the new master) =="
-		echo "  writer every 10 ms (200 ms timeouts, reconnect every 250 ms); vipd through $CLUSTER_VIP, HAProxy through $BENCH_HP_IP;"
-		echo "  down-after-milliseconds 1000; $N failovers per set-up, alternating; ${FAILOVER_SECONDS} s for all of them"
-		printf '  %-8s %5s %7s %7s %7s   %s\n' setup ok median min max "all runs"
-		stat_line vipd "${OKRUNS[vipd]}/$N" "${OUTAGES[vipd]}"
-		stat_line haproxy "${OKRUNS[haproxy]}/$N" "${OUTAGES[haproxy]}"
-		# shellcheck disable=SC2086
-		ratio=$(bench_ratio "$(bench_median ${OUTAGES[vipd]})" "$(bench_median ${OUTAGES[haproxy]})")
-		echo "  median outage ratio vipd/HAProxy: $ratio"
-		tsv failover ratio median_outage_vipd_over_haproxy "$ratio"
-		for s in vipd haproxy; do
-			# shellcheck disable=SC2086
-			tsv failover "$s" median_outage_ms "$(bench_median ${OUTAGES[$s]})"
-			# shellcheck disable=SC2086
-			tsv failover "$s" max_outage_ms "$(bench_max ${OUTAGES[$s]})"
-			# shellcheck disable=SC2086
-			tsv failover "$s" median_role_master_ms "$(bench_median ${ROLES[$s]})"
-			# shellcheck disable=SC2086
-			tsv failover "$s" median_outage_after_role_ms "$(bench_median ${AFTERS[$s]})"
-			tsv failover "$s" failed_runs "${FAILRUNS[$s]}"
-		done
-		echo
-		echo "== Crash to the replica reporting role:master (ms: kill to the first ROLE reply \"master\", polled every 10 ms) =="
-		printf '  %-8s %5s %7s %7s %7s   %s\n' setup n median min max "all runs"
-		# shellcheck disable=SC2086
-		stat_line vipd "$(echo ${ROLES[vipd]} | wc -w)" "${ROLES[vipd]}"
-		# shellcheck disable=SC2086
-		stat_line haproxy "$(echo ${ROLES[haproxy]} | wc -w)" "${ROLES[haproxy]}"
-		# shellcheck disable=SC2086
-		stat_line all "$(echo ${ROLES[vipd]} ${ROLES[haproxy]} | wc -w)" "${ROLES[vipd]} ${ROLES[haproxy]}"
-		echo "  vipd runs, kill to +vip-acquired in the new master's vipd log (ms):"
-		# shellcheck disable=SC2086
-		stat_line vipd "$(echo ${VIPACQ[vipd]} | wc -w)" "${VIPACQ[vipd]}"
-		echo
-		echo "== Outage beyond the promotion (ms: outage minus kill-to-role:master, per run; Sentinel's share removed) =="
-		printf '  %-8s %5s %7s %7s %7s   %s\n' setup n median min max "all runs"
-		# shellcheck disable=SC2086
-		stat_line vipd "$(echo ${AFTERS[vipd]} | wc -w)" "${AFTERS[vipd]}"
-		# shellcheck disable=SC2086
-		stat_line haproxy "$(echo ${AFTERS[haproxy]} | wc -w)" "${AFTERS[haproxy]}"
-		if [ "$BENCH_DELAY_WAITS" -gt 0 ]; then
-			echo "  between runs, $BENCH_DELAY_WAITS time(s) the sentinels marked the just-promoted master down, tried a"
-			echo "  failover and aborted it (no good replica); the next run waited out Sentinel's 2 x failover-timeout delay"
-		fi
-		tsv failover all sentinel_delay_waits "$BENCH_DELAY_WAITS"
-		echo
-		echo "== Announcement (us: from vipd's decision to hold, in the loop turn of the input that decided it) =="
-		echo "  address = the VIP on the interface (netlink ack), frames = first gratuitous ARPs handed to the kernel,"
-		echo "  wire = first ARP for the VIP in the client's capture (tcpdump -tt in the client namespace)"
-		printf '  %-8s %5s %7s %7s %7s   %s\n' step n median min max "all runs"
-		# shellcheck disable=SC2086
-		stat_line address "$(echo $ANN_ADDR | wc -w)" "$ANN_ADDR"
-		# shellcheck disable=SC2086
-		stat_line frames "$(echo $ANN_FRAMES | wc -w)" "$ANN_FRAMES"
-		# shellcheck disable=SC2086
-		stat_line wire "$(echo $ANN_WIRE | wc -w)" "$ANN_WIRE"
-		# shellcheck disable=SC2086
-		tsv failover vipd median_announce_wire_us "$(bench_median $ANN_WIRE)"
-		# shellcheck disable=SC2086
-		tsv failover vipd median_vip_acquired_ms "$(bench_median ${VIPACQ[vipd]})"
-		echo
-	fi
-	if ! skipped rb; then
-		echo "== redis-benchmark from the client: -t set,get -n $BENCH_RB_N -c 20 -P 1, median of $RB_ROUNDS rounds (master $RB_MASTER) =="
-		printf '  %-8s %-4s %10s %8s %8s\n' path test "req/s" "p50 ms" "p99 ms"
-		for t in direct vip haproxy; do
-			for op in SET GET; do
-				rps=$(bench_rb_median "$t" "$op" 3); p50=$(bench_rb_median "$t" "$op" 4); p99=$(bench_rb_median "$t" "$op" 5)
-				printf '  %-8s %-4s %10s %8s %8s\n' "$t" "$op" "$rps" "$p50" "$p99"
-				tsv rb "$t" "$op.rps" "$rps"; tsv rb "$t" "$op.p50_ms" "$p50"; tsv rb "$t" "$op.p99_ms" "$p99"
-			done
-		done
-		for op in SET GET; do
-			a=$(bench_ratio "$(bench_rb_median vip "$op" 3)" "$(bench_rb_median direct "$op" 3)")
-			b=$(bench_ratio "$(bench_rb_median vip "$op" 3)" "$(bench_rb_median haproxy "$op" 3)")
-			echo "  $op throughput ratio VIP/direct: $a   VIP/HAProxy: $b"
-			tsv rb ratio "$op.vip_over_direct" "$a"; tsv rb ratio "$op.vip_over_haproxy" "$b"
-		done
-		echo
-	fi
-	if ! skipped idle; then
-		echo "== vipd idle, 1 VIP, ${IDLE} s (VmRSS/VmHWM kB; CPU = utime+stime ms over the interval) =="
-		printf '  %-3s %-14s %9s %9s %12s %8s\n' node role VmRSS VmHWM "CPU ms" "CPU %"
-		printf '%s' "$IDLE1_LINES"
-		echo
-		if ! skipped idle32 && [ "$NVIPS" -gt 0 ]; then
-			echo "== vipd idle, $NVIPS VIPs in one process (m0..m$((NVIPS - 1)), 192.0.2.101..$((100 + NVIPS))), ${IDLE} s =="
-			printf '  %-3s %-14s %9s %9s %12s %8s\n' node role VmRSS VmHWM "CPU ms" "CPU %"
-			printf '%s' "$IDLE32_LINES"
-			echo "  $EXTRA_NOTE"
-			echo
-		fi
-	fi
-}
+bench_summary
 
 if [ -n "${BENCH_REPORT:-}" ]; then
 	cp "$REPORT_TSV" "$BENCH_REPORT" && bench_log "TSV written to $BENCH_REPORT"

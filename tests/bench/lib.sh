@@ -59,18 +59,32 @@ bench_haproxy_net() {
 	ns_add hp && ns_plug hp eth0 "$BENCH_HP_IP/24"
 }
 
+# The health check of each server line: the seed write-up's, and the tuned
+# one Valkey's own documentation proposes (a check every 100 ms, one failure
+# marks a server down and one success up, and the sessions of a server
+# marked down are closed at once instead of waiting for their timeouts).
+declare -A BENCH_HAPROXY_CHECK=([seed]="inter 1s"
+	[tuned]="inter 100ms fall 1 rise 1 on-marked-down shutdown-sessions")
+BENCH_HAPROXY_MODE=
+
+# bench_haproxy_cfg [seed|tuned]: the configuration (default seed).
 bench_haproxy_cfg() {
+	local check=${BENCH_HAPROXY_CHECK[${1:-seed}]}
 	sed -e "s/@FRONT_IP@/$BENCH_HP_IP/g" -e "s/@PORT@/$CLUSTER_REDIS_PORT/g" \
 		-e "s/@N1_IP@/${CLUSTER_IP[n1]}/g" -e "s/@N2_IP@/${CLUSTER_IP[n2]}/g" \
-		-e "s/@STATS_PORT@/$BENCH_HP_STATS_PORT/g" "$BENCH_SRC/haproxy.cfg.in"
+		-e "s/@STATS_PORT@/$BENCH_HP_STATS_PORT/g" -e "s/@CHECK@/$check/g" "$BENCH_SRC/haproxy.cfg.in"
 }
 
+# bench_haproxy_start [seed|tuned]
 bench_haproxy_start() {
-	local cfg="$BENCH_DIR/hp/haproxy.cfg"
-	bench_haproxy_cfg >"$cfg"
+	local mode=${1:-seed} cfg
+	cfg="$BENCH_DIR/hp/haproxy.$mode.cfg"
+	[ -n "${BENCH_HAPROXY_CHECK[$mode]:-}" ] || { bench_log "haproxy: no configuration \"$mode\""; return 1; }
+	bench_haproxy_cfg "$mode" >"$cfg"
 	haproxy -c -q -f "$cfg" || { bench_log "haproxy: $cfg does not parse"; return 1; }
 	ns_bg hp "$BENCH_DIR/hp/haproxy.log.$(date +%s%N)" haproxy -f "$cfg" -db || return 1
 	BENCH_HAPROXY_PID=$NS_LAST_PID
+	BENCH_HAPROXY_MODE=$mode
 	wait_for 5 bench_haproxy_stat >/dev/null
 }
 
@@ -79,6 +93,7 @@ bench_haproxy_stop() {
 	ns_stop_pid "$BENCH_HAPROXY_PID"
 	ns_forget_pid "$BENCH_HAPROXY_PID"
 	BENCH_HAPROXY_PID=
+	BENCH_HAPROXY_MODE=
 }
 
 # bench_haproxy_stat: "show stat" (CSV) from the stats socket.
@@ -108,17 +123,20 @@ bench_haproxy_sends_to() {
 
 # bench_vipd_start NODE [CONF]: vipd on NODE with the cluster's one-VIP
 # configuration (cluster_vipd_conf) or with CONF. BENCH_EARLY_CLAIM=yes|no
-# adds early-claim to every vip section.
+# adds early-claim to every vip section, BENCH_VIPD_REFUSE=yes|no
+# refuse-after-release.
 bench_vipd_start() {
-	local node=$1 conf=${2:-}
+	local node=$1 conf=${2:-} k v
 	rm -f "$CLUSTER_DIR/$node/vipd.sock"
 	if [ -z "$conf" ]; then
 		conf="$BENCH_DIR/$node.vipd.conf"
 		cluster_vipd_conf "$node" >"$conf"
 	fi
-	if [ -n "${BENCH_EARLY_CLAIM:-}" ]; then
-		sed -i "s/^\(\s*\)sentinels = \(.*\)$/&\n\1early-claim = \"$BENCH_EARLY_CLAIM\"/" "$conf"
-	fi
+	for k in early-claim refuse-after-release; do
+		if [ $k = early-claim ]; then v=${BENCH_EARLY_CLAIM:-}; else v=${BENCH_VIPD_REFUSE:-}; fi
+		[ -n "$v" ] || continue
+		sed -i "s/^\(\s*\)sentinels = \(.*\)$/&\n\1$k = \"$v\"/" "$conf"
+	done
 	ns_bg "$node" "$BENCH_DIR/$node.vipd.log.$(date +%s%N)" "$CLUSTER_VIPD" -d -c "$conf" || return 1
 	CLUSTER_VIPD_PID[$node]=$NS_LAST_PID
 	wait_for 5 test -S "$CLUSTER_DIR/$node/vipd.sock"

@@ -9,10 +9,14 @@
 # the "refuse" runs, starts `vipwire refuse`), C starts reconnecting 50 ms
 # later like a client library: a blocking connect (10 s at most), and 100 ms
 # of sleep after each refusal. Printed: from the release to C's connection
-# accepted by B, and how many connects were refused on the way.
+# accepted by B, and how many connects were refused on the way. A third mode,
+# "noentry", has no refuse and deletes C's neighbour entry for the VIP at the
+# release: C's SYN then waits behind neighbour resolution (the client of a
+# connect that waits rather than fails).
 #
 #   top_builddir=BUILD top_srcdir=SRC tests/bench/refuse.sh
 #   BENCH_RUNS (5), BENCH_CLAIM_MS (1350), BENCH_RETRY_MS (100),
+#   BENCH_MODES ("none refuse noentry"),
 #   BENCH_LINEAR (unset: the kernel's default; 0: C's SYN retransmissions
 #   back off 1, 2, 4 s as on kernels before net.ipv4.tcp_syn_linear_timeouts)
 
@@ -31,6 +35,8 @@ VIPWIRE="$top_builddir/tests/net/vipwire"
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)" >&2; exit 1; }
 
 RUNS=${BENCH_RUNS:-5}
+MODES=${BENCH_MODES:-none refuse noentry}
+NMODES=$(wc -w <<<"$MODES")
 CLAIM_MS=${BENCH_CLAIM_MS:-1350}
 RETRY_MS=${BENCH_RETRY_MS:-100}
 V4=192.0.2.100
@@ -55,7 +61,7 @@ reconnect() {
 	echo "$(($(now) - t0)) $n"
 }
 
-# one_run MODE: none | refuse. Prints "MS REFUSED".
+# one_run MODE: none | refuse | noentry. Prints "MS REFUSED".
 one_run() {
 	local mode=$1 t0 claim rpid=
 	# The announcement moves an entry C already has; the connect makes one.
@@ -64,6 +70,11 @@ one_run() {
 	wait_for 2 neigh_is C $V4 "$MAC_A" || return 1
 	vw A del eth0 $V4 || return 1
 	t0=$(now)
+	# A client without an entry for the VIP (a fresh host, an entry aged
+	# out, or the router of a client in another subnet): its SYN waits
+	# in the neighbour queue behind an ARP request nobody answers until
+	# the new holder's gratuitous ARP resolves the entry.
+	[ "$mode" = noentry ] && ip -n "$(ns_name C)" neigh del $V4 dev eth0
 	if [ "$mode" = refuse ]; then
 		ns_bg A "$TMP/refuse.log" "$VIPWIRE" refuse eth0 $V4 30
 		rpid=$NS_LAST_PID
@@ -94,16 +105,16 @@ for n in A B; do listen $n 0.0.0.0 $PORT; done
 echo "# client C: $(ns_exec C sysctl -n net.ipv4.tcp_syn_linear_timeouts 2>/dev/null || echo no) linear SYN timeouts (net.ipv4.tcp_syn_linear_timeouts), retry ${RETRY_MS} ms after a refusal; B claims ${CLAIM_MS} ms after the release"
 declare -A ms refused
 for i in $(seq "$RUNS"); do
-	for mode in none refuse; do
-		read -r t r <<<"$(one_run $mode)"
+	for mode in $MODES; do
+		read -r t r <<<"$(one_run "$mode")"
 		echo "run $i $mode: connected to B $t ms after the release, $r connects refused"
 		ms[$mode]+=" $t"; refused[$mode]+=" $r"
 	done
 done
 check_b() { grep -c "local $V4" "$TMP/listen-B-$PORT.log"; }
-echo "# B accepted $(check_b) connections on the VIP (want $((2 * RUNS)))"
+echo "# B accepted $(check_b) connections on the VIP (want $((NMODES * RUNS)))"
 printf '%-8s %8s %8s %8s %10s\n' mode median min max refused
-for mode in none refuse; do
+for mode in $MODES; do
 	# shellcheck disable=SC2086  # word lists on purpose
 	printf '%-8s %8s %8s %8s %10s\n' "$mode" "$(bench_median ${ms[$mode]})" \
 		"$(bench_min ${ms[$mode]})" "$(bench_max ${ms[$mode]})" "$(bench_median ${refused[$mode]})"
