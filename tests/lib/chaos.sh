@@ -183,6 +183,13 @@ chaos_monitor_first() {
 		awk -v f="$1" -v l="$2" -v v="$3" '$1 >= f && $2 == l && $3 == v { print $1; exit }'
 }
 
+# chaos_monitor_majority_is IP: the monitors' latest answers of a majority
+# of the Sentinels name IP.
+chaos_monitor_majority_is() {
+	cluster_monitor_sorted "$SC_DIR/monitor.log" |
+		awk -v ip="$1" '$2 ~ /^s-/ { v[$2] = $3 } END { for (s in v) if (v[s] == ip) n++; exit !(n >= 2) }'
+}
+
 # chaos_sampler_figures TF FINAL: release claim multi overlap flaps (see top).
 chaos_sampler_figures() {
 	awk -v tf="$1" -v fin="$2" '
@@ -247,6 +254,12 @@ chaos_end() {
 	tag="[$SC_ID]"
 	cluster_stop_writer
 	cluster_stop_sampler
+	# The write figures judge each ack against the monitors' record of who
+	# the majority named: on a busy machine the monitors may not have
+	# polled the last switch yet. Let them catch up with what the
+	# Sentinels say now (5 s at most; a disagreement then shows below).
+	fin=$(chaos_named_master)
+	[ -n "$fin" ] && wait_for 5 chaos_monitor_majority_is "$fin"
 	cluster_stop_monitor
 	fin=$(chaos_named_master)
 	fnode=$(chaos_node_of_ip "$fin")

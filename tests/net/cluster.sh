@@ -153,7 +153,10 @@ scenario() {
 		"max $(cluster_kv "$s_all" max_interval) ms, $(cluster_kv "$s_all" over20) intervals > 20 ms"
 	check "[$sc] the VIP holders were sampled at least every 20 ms on average" \
 		awk -v m="$mean" 'BEGIN { exit !(m <= 20) }'
-	check "[$sc] no hole longer than 100 ms in the sampling" test "$(cluster_kv "$s_all" max_interval)" -le 100
+	# (a hole hides an overlap shorter than itself; the ones vipd could
+	# make come from Sentinel's periods, hundreds of ms at the least, so
+	# a few hundred ms on a busy machine still see them)
+	check "[$sc] no hole longer than 250 ms in the sampling" test "$(cluster_kv "$s_all" max_interval)" -le 250
 	check "[$sc] no sample shows two holders of the VIP" test "$(cluster_kv "$s_all" multi)" = 0
 	check "[$sc] the VIP never appears on n1 again once n2 holds it" test "$(cluster_kv "$s_kill" n1_after_n2)" = 0
 	diag "[$sc] VIP left n1 by +$(cluster_ms_to_s "$(cluster_kv "$s_kill" last_n1)") s," \
