@@ -9,7 +9,7 @@
 #     on n2 (every write n2 acknowledged is on n2 afterwards);
 #   * when n1's redis-server comes back empty and says role:master until
 #     Sentinel converts it (~2.5 s with the shortened periods, ~10 s with the
-#     defaults: reference/sentinel-and-libraries.md A.4), the VIP never
+#     defaults: docs/design.md, "The old master's window"), the VIP never
 #     appears on n1 and no sample (every 10 ms, in all namespaces) shows two
 #     holders, and no write is acknowledged by n1;
 #   * vipctl on n2 reports the VIP held.
