@@ -90,10 +90,6 @@ void fx_claim(void);
 void fx_leader_promotes_us(size_t i);
 bool fx_holds(void);			/* every address is on eth0 */
 
-/* Exactly n log lines contain a (and b); the log is shown otherwise. */
-#define assert_log(n, a, b) fx_assert_log((n), (a), (b), __FILE__, __LINE__)
-void fx_assert_log(size_t n, const char *a, const char *b, const char *file,
-    int line);
 /* The i-th hook run (from 0) had this state and a reason containing
  * `reason` (unless NULL). */
 void fx_assert_hook(size_t i, const char *state, const char *reason);
