@@ -448,6 +448,22 @@ test_users_share_one_connection_per_node_and_credentials(void **unused)
 }
 
 static void
+test_credentials_are_the_nodes_own_copy(void **unused)
+{
+	struct user a = { 0 };
+	char password[] = "s3cret";
+
+	(void)unused;
+	attach_as(&a, ADDR, password, 1000);
+	/* the configuration that lent them is freed by a reload */
+	memset(password, 'x', sizeof(password) - 1);
+	fake_advance(0);
+	fake_rconn_accept(fake_rconn_live(node_conn(a.u.node)));
+	assert_string_equal(fake_rconn_take(fake_rconn_live(
+	    node_conn(a.u.node))), "AUTH s3cret | ROLE");
+}
+
+static void
 test_last_user_leaving_frees_it_from_the_next_turn(void **unused)
 {
 	struct user a = { 0 }, b = { 0 };
@@ -491,6 +507,7 @@ main(void)
 		T(test_malformed_answer_costs_the_connection),
 		T(test_poke_reads_role_at_once),
 		T(test_users_share_one_connection_per_node_and_credentials),
+		T(test_credentials_are_the_nodes_own_copy),
 		T(test_last_user_leaving_frees_it_from_the_next_turn),
 	};
 
