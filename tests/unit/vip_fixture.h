@@ -72,8 +72,8 @@ void fx_node_refuses(void);
  *   D  names this node as db1.test:6379 (see fake_resolve_set)
  */
 void fx_views(const char *views);
-void fx_view(size_t i, char c);
-void fx_view_quiet(size_t i, char c);	/* ... and nobody is told yet */		/* one Sentinel answers */
+void fx_view(size_t i, char c);		/* one Sentinel answers */
+void fx_view_quiet(size_t i, char c);	/* ... and nobody is told yet */
 /* Sentinel i reports down-after-milliseconds for the master. */
 void fx_params(size_t i, uint64_t down_after);
 /* Deliver what the kernel echoed of vipd's own address changes. */
