@@ -38,6 +38,21 @@ struct watch_creds {
 	struct watch_tls *tls;		/* NULL: plain text */
 };
 
+/* The credentials a node or a Sentinel keeps for its reconnects: its own
+ * copies of the strings, the password wiped when released, and a
+ * reference to the TLS context. `creds` points at them (the key the
+ * connection is shared by). */
+struct watch_creds_held {
+	char *user, *password;
+	struct watch_creds creds;
+};
+
+/* Copy cr into h: 0, or -ENOMEM with nothing held. */
+int watch_creds_hold(struct watch_creds_held *h, const struct watch_creds *cr);
+/* Wipe and free the copies, drop the TLS reference; h then holds nothing
+ * (releasing nothing is a no-op). */
+void watch_creds_release(struct watch_env *w, struct watch_creds_held *h);
+
 /*
  * One TLS context per distinct settings and file contents (`stamp`,
  * config.h's tls_stamp), shared and reference-counted: a VIP holds one,

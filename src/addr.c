@@ -88,13 +88,27 @@ addr_close(struct addr_ctx *a)
 	free(a);
 }
 
-/* An rtnl_addr naming exactly vip on ifindex; NULL on allocation failure. */
-static struct rtnl_addr *
-build(int ifindex, const struct prefix *vip)
+static bool
+valid_vip(const struct prefix *vip)
+{
+	if (vip->addr.family == AF_INET)
+		return vip->len >= 1 && vip->len <= 32;
+	if (vip->addr.family == AF_INET6)
+		return vip->len >= 1 && vip->len <= 128;
+	return false;
+}
+
+/* An rtnl_addr naming exactly vip on ifindex in *out: 0, -EINVAL for what
+ * cannot be a VIP, -ENOMEM. */
+static int
+build(int ifindex, const struct prefix *vip, struct rtnl_addr **out)
 {
 	struct rtnl_addr *ra;
 	struct nl_addr *local;
 
+	*out = NULL;
+	if (!valid_vip(vip) || ifindex <= 0)
+		return -EINVAL;
 	ra = rtnl_addr_alloc();
 	local = nl_addr_build(vip->addr.family, &vip->addr.u,
 	    netaddr_len(&vip->addr));
@@ -109,36 +123,44 @@ build(int ifindex, const struct prefix *vip)
 	 * lib/route/addr.c), so the configured one must be set after it. */
 	rtnl_addr_set_prefixlen(ra, (int)vip->len);
 	nl_addr_put(local);
-	return ra;
+	*out = ra;
+	return 0;
 fail:
 	nl_addr_put(local);
 	rtnl_addr_put(ra);
-	return NULL;
+	return -ENOMEM;
 }
 
-static bool
-valid_vip(const struct prefix *vip)
+/* The kernel's answer `ret` to an add or a delete of ra (freed here):
+ * `benign` (already there, already gone) is success, anything else is
+ * logged at debug level and returned as -errno. */
+static int
+request_done(struct rtnl_addr *ra, int ret, int benign, const char *op,
+    int ifindex, const struct prefix *vip)
 {
-	if (vip->addr.family == AF_INET)
-		return vip->len >= 1 && vip->len <= 32;
-	if (vip->addr.family == AF_INET6)
-		return vip->len >= 1 && vip->len <= 128;
-	return false;
+	char buf[NETADDR_STRLEN];
+
+	if (ret == benign)
+		ret = 0;
+	if (ret < 0)
+		log_debug("addr: %s %s ifindex %d: %s", op,
+		    prefix_fmt(vip, buf, sizeof(buf)), ifindex,
+		    nl_geterror(ret));
+	rtnl_addr_put(ra);
+	return addr_nl_errno(ret);
 }
 
 int
 addr_add(struct addr_ctx *a, int ifindex, const char *ifname,
     const struct prefix *vip)
 {
-	char label[IFNAMSIZ], buf[NETADDR_STRLEN];
+	char label[IFNAMSIZ];
 	struct rtnl_addr *ra;
 	int ret;
 
-	if (!valid_vip(vip) || ifindex <= 0)
-		return -EINVAL;
-	ra = build(ifindex, vip);
-	if (!ra)
-		return -ENOMEM;
+	ret = build(ifindex, vip, &ra);
+	if (ret < 0)
+		return ret;
 	/* The label only marks the VIP in `ip addr`; labels of IFNAMSIZ (16)
 	 * characters or more are refused (rtnl_addr_set_label() says
 	 * -NLE_RANGE), so long names go without one. IPv6 addresses have no
@@ -163,43 +185,26 @@ addr_add(struct addr_ctx *a, int ifindex, const char *ifname,
 	/* NLM_F_REPLACE makes a repeated add succeed and refresh the
 	 * lifetimes; without it the kernel says EEXIST (tests/net/wire.sh (a)
 	 * adds twice). */
-	ret = rtnl_addr_add(a->sk, ra, NLM_F_REPLACE);
-	if (ret == -NLE_EXIST)
-		ret = 0;
-	if (ret < 0)
-		log_debug("addr: add %s ifindex %d: %s",
-		    prefix_fmt(vip, buf, sizeof(buf)), ifindex,
-		    nl_geterror(ret));
-	rtnl_addr_put(ra);
-	return addr_nl_errno(ret);
+	return request_done(ra, rtnl_addr_add(a->sk, ra, NLM_F_REPLACE),
+	    -NLE_EXIST, "add", ifindex, vip);
 }
 
 int
 addr_del(struct addr_ctx *a, int ifindex, const struct prefix *vip)
 {
-	char buf[NETADDR_STRLEN];
 	struct rtnl_addr *ra;
 	int ret;
 
-	if (!valid_vip(vip) || ifindex <= 0)
-		return -EINVAL;
-	ra = build(ifindex, vip);
-	if (!ra)
-		return -ENOMEM;
+	ret = build(ifindex, vip, &ra);
+	if (ret < 0)
+		return ret;
 	/* No label: the kernel would then match on it too, and a VIP that
 	 * someone re-added by hand without it would stay. The kernel matches
 	 * both the local address and the prefix length (a wrong prefix
 	 * length deletes nothing, with EADDRNOTAVAIL: tests/net/wire.sh (e)),
 	 * so this never takes the primary. */
-	ret = rtnl_addr_delete(a->sk, ra, 0);
-	if (ret == -NLE_NOADDR)
-		ret = 0;
-	if (ret < 0)
-		log_debug("addr: del %s ifindex %d: %s",
-		    prefix_fmt(vip, buf, sizeof(buf)), ifindex,
-		    nl_geterror(ret));
-	rtnl_addr_put(ra);
-	return addr_nl_errno(ret);
+	return request_done(ra, rtnl_addr_delete(a->sk, ra, 0), -NLE_NOADDR,
+	    "del", ifindex, vip);
 }
 
 /* Copy an rtnl_addr's local address; false for families we do not use. */

@@ -166,56 +166,59 @@ config_seen(struct config_ctx *ctx, cfg_t *cfg, cfg_opt_t *opt)
 		ctx->key_line[k] = cfg->line;
 }
 
-/* One element of the sentinels list. */
-static void
-config_parse_sentinel(struct config_ctx *ctx, cfg_t *cfg, cfg_opt_t *opt,
-    const char *value)
+/* An element of the sentinels or the address list, parsed: compared as
+ * the daemon uses it (an address without its prefix length). */
+union config_elem {
+	struct hostport hp;
+	struct prefix p;
+};
+
+static int
+config_elem_parse(int key, const char *value, union config_elem *out,
+    char *err, size_t errlen)
 {
-	char err[CONFIG_ERRLEN];
-	struct hostport hp, o;
-
-	if (opt->nvalues == CONFIG_MAX_SENTINELS + 1)
-		config_err(ctx, cfg, "more than %d sentinels in vip \"%s\"",
-		    CONFIG_MAX_SENTINELS, cfg->title ? cfg->title : "");
-	if (config_check_hostport("sentinel", value, CONFIG_SENTINEL_PORT, &hp,
-	    err, sizeof(err)) < 0) {
-		config_err(ctx, cfg, "%s", err);
-		return;
-	}
-	for (size_t i = 0; i + 1 < opt->nvalues; i++) {
-		const char *s = cfg_opt_getnstr(opt, (unsigned int)i);
-
-		if (s && config_check_hostport("", s, CONFIG_SENTINEL_PORT, &o,
-		    NULL, 0) == 0 && hostport_equal(&o, &hp)) {
-			config_err(ctx, cfg, "sentinel '%s' is listed twice",
-			    value);
-			return;
-		}
-	}
+	if (key == K_SENTINELS)
+		return config_check_hostport("sentinel", value,
+		    CONFIG_SENTINEL_PORT, &out->hp, err, errlen);
+	return config_check_address(value, &out->p, err, errlen);
 }
 
-/* One element of the address list. */
-static void
-config_parse_address(struct config_ctx *ctx, cfg_t *cfg, cfg_opt_t *opt,
-    const char *value)
+static bool
+config_elem_same(int key, const union config_elem *a,
+    const union config_elem *b)
 {
-	char err[CONFIG_ERRLEN];
-	struct prefix p, o;
+	if (key == K_SENTINELS)
+		return hostport_equal(&a->hp, &b->hp);
+	return netaddr_equal(&a->p.addr, &b->p.addr);
+}
 
-	if (opt->nvalues == CONFIG_MAX_ADDRESSES + 1)
-		config_err(ctx, cfg, "more than %d addresses in vip \"%s\"",
-		    CONFIG_MAX_ADDRESSES, cfg->title ? cfg->title : "");
-	if (config_check_address(value, &p, err, sizeof(err)) < 0) {
+/* One element of the sentinels or the address list (the last of opt):
+ * within the list's limit, valid, and not one the list already has. */
+static void
+config_parse_elem(struct config_ctx *ctx, cfg_t *cfg, cfg_opt_t *opt,
+    int key, const char *value)
+{
+	bool sentinels = key == K_SENTINELS;
+	unsigned int max = sentinels ? CONFIG_MAX_SENTINELS :
+	    CONFIG_MAX_ADDRESSES;
+	char err[CONFIG_ERRLEN];
+	union config_elem e, o;
+
+	if (opt->nvalues == max + 1)
+		config_err(ctx, cfg, "more than %u %s in vip \"%s\"", max,
+		    sentinels ? "sentinels" : "addresses",
+		    cfg->title ? cfg->title : "");
+	if (config_elem_parse(key, value, &e, err, sizeof(err)) < 0) {
 		config_err(ctx, cfg, "%s", err);
 		return;
 	}
 	for (size_t i = 0; i + 1 < opt->nvalues; i++) {
 		const char *s = cfg_opt_getnstr(opt, (unsigned int)i);
 
-		if (s && config_check_address(s, &o, NULL, 0) == 0 &&
-		    netaddr_equal(&o.addr, &p.addr)) {
-			config_err(ctx, cfg, "address '%s' is listed twice",
-			    value);
+		if (s && config_elem_parse(key, s, &o, NULL, 0) == 0 &&
+		    config_elem_same(key, &o, &e)) {
+			config_err(ctx, cfg, "%s '%s' is listed twice",
+			    sentinels ? "sentinel" : "address", value);
 			return;
 		}
 	}
@@ -280,10 +283,7 @@ config_parse_str(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		 * list. */
 		if (opt->nvalues == 1)
 			config_seen(ctx, cfg, opt);
-		if (key == K_SENTINELS)
-			config_parse_sentinel(ctx, cfg, opt, value);
-		else
-			config_parse_address(ctx, cfg, opt, value);
+		config_parse_elem(ctx, cfg, opt, key, value);
 		return 0;
 	}
 	config_seen(ctx, cfg, opt);

@@ -90,6 +90,21 @@ client_timeout(void *arg)
 	client_drop(arg, "timed out");
 }
 
+/* Finish a reply rendered into c->out through `out`: what went wrong while
+ * rendering (rc) or closing it is the result, and a failed reply is
+ * dropped whole, never sent truncated. */
+static int
+reply_close(struct ctl_client *c, FILE *out, int rc)
+{
+	if (fclose(out) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc < 0) {
+		free(c->out);
+		c->out = NULL;
+	}
+	return rc;
+}
+
 /* Render the reply to `req` into c->out. Returns 0, or -ENOENT if `req`
  * names no configured VIP, or another -errno if the daemon could not
  * produce a status. Built as a whole so that a failure half-way becomes one
@@ -126,13 +141,7 @@ render_status(struct ctl_client *c, const struct ctl_request *req)
 		rc = -ENOENT;
 	if (rc == 0)
 		rc = ctl_format_end(out);
-	if (fclose(out) != 0 && rc == 0)
-		rc = -EIO;
-	if (rc < 0) {
-		free(c->out);
-		c->out = NULL;
-	}
-	return rc;
+	return reply_close(c, out, rc);
 }
 
 /* A reload changes what the daemon does: say who asked, as the log line
@@ -175,12 +184,7 @@ render_reload(struct ctl_client *c)
 	ctl_format_header(out);
 	ctl_format_reload(out, rc >= 0, msg);
 	ctl_format_end(out);
-	if (fclose(out) != 0) {
-		free(c->out);
-		c->out = NULL;
-		return -EIO;
-	}
-	return 0;
+	return reply_close(c, out, 0);
 }
 
 static int
@@ -193,13 +197,7 @@ render_error(struct ctl_client *c, const char *code, const char *msg)
 		return -errno;
 	ctl_format_header(out);
 	rc = ctl_format_error(out, code, msg);
-	if (fclose(out) != 0 && rc == 0)
-		rc = -EIO;
-	if (rc < 0) {
-		free(c->out);
-		c->out = NULL;
-	}
-	return rc;
+	return reply_close(c, out, rc);
 }
 
 /* Build the whole reply to one request line in c->out. */

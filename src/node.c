@@ -12,8 +12,7 @@
 struct node {
 	struct watch_env *w;
 	struct hostport addr;
-	char *user, *password;		/* copies; the password wiped on free */
-	struct watch_creds creds;	/* those, and a TLS reference */
+	struct watch_creds_held auth;	/* for every reconnect */
 	struct rconn conn;
 	struct loop_timer poll;		/* next ROLE */
 	struct loop_timer reaper;	/* frees a node nobody watches */
@@ -253,12 +252,7 @@ node_free(struct node *n)
 	loop_timer_cancel(n->w->loop, &n->poll);
 	loop_timer_cancel(n->w->loop, &n->reaper);
 	rconn_close(&n->conn);
-	watch_tls_put(n->w, n->creds.tls);
-	free(n->user);
-	if (n->password) {
-		memset(n->password, 0, strlen(n->password));
-		free(n->password);
-	}
+	watch_creds_release(n->w, &n->auth);
 	free(n);
 }
 
@@ -266,29 +260,24 @@ static struct node *
 node_new(struct watch_env *w, const struct hostport *addr,
     const struct watch_creds *cr)
 {
-	const char *user = cr->user, *password = cr->password;
 	struct node *n = calloc(1, sizeof(*n));
 	char label[300], a[NETADDR_STRLEN];
 
 	if (!n)
 		return NULL;
-	n->w = w;
-	n->addr = *addr;
-	if ((user && !(n->user = strdup(user))) ||
-	    (password && !(n->password = strdup(password)))) {
-		node_free(n);
+	if (watch_creds_hold(&n->auth, cr) < 0) {
+		free(n);
 		return NULL;
 	}
+	n->w = w;
+	n->addr = *addr;
 	n->st.unreachable_since = loop_now();
 	snprintf(label, sizeof(label), "redis %s",
 	    hostport_fmt(addr, a, sizeof(a)));
 	rconn_init(&n->conn, w->loop, addr, 500, label, node_up, node_down, n);
-	n->creds.user = n->user;
-	n->creds.password = n->password;
-	n->creds.tls = watch_tls_ref(cr->tls);
-	rconn_set_auth(&n->conn, n->user, n->password);
+	rconn_set_auth(&n->conn, n->auth.user, n->auth.password);
 	rconn_set_resolver(&n->conn, w->resolver);
-	rconn_set_tls(&n->conn, watch_tls_ctx(n->creds.tls));
+	rconn_set_tls(&n->conn, watch_tls_ctx(n->auth.creds.tls));
 	loop_timer_init(&n->poll, node_send, n);
 	loop_timer_init(&n->reaper, node_reap, n);
 	n->next = w->nodes;
@@ -305,7 +294,7 @@ node_attach(struct watch_env *w, const struct hostport *addr,
 
 	for (n = w->nodes; n; n = n->next)
 		if (hostport_equal(&n->addr, addr) &&
-		    watch_creds_equal(&n->creds, cr))
+		    watch_creds_equal(&n->auth.creds, cr))
 			break;
 	if (!n && !(n = node_new(w, addr, cr)))
 		return NULL;

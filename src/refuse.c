@@ -90,6 +90,23 @@ tcp_syn(const uint8_t *tcp, struct frame_tcp *syn)
 	return 1;
 }
 
+/* A SYN from src to dst (addresses of `family` in the IP header) is one
+ * to answer when it goes to one of ours and comes from a host that is
+ * neither ours nor one a reset must not go to; then its TCP header. */
+static int
+syn_from_to(int family, const uint8_t *src, const uint8_t *dst,
+    const uint8_t *tcp, const struct netaddr *addrs, size_t n,
+    struct frame_tcp *syn)
+{
+	if (!is_addr(addrs, n, family, dst) || is_addr(addrs, n, family, src) ||
+	    (family == AF_INET ? bad_src4(src) : bad_src6(src)))
+		return 0;
+	syn->src.family = syn->dst.family = family;
+	memcpy(&syn->src.u, src, netaddr_len(&syn->src));
+	memcpy(&syn->dst.u, dst, netaddr_len(&syn->dst));
+	return tcp_syn(tcp, syn);
+}
+
 static int
 parse4(const uint8_t *f, size_t len, const struct netaddr *addrs, size_t n,
     struct frame_tcp *syn)
@@ -105,13 +122,7 @@ parse4(const uint8_t *f, size_t len, const struct netaddr *addrs, size_t n,
 	    (frame_get16(ip + 6) & 0x3fff) != 0 || ip[9] != IPPROTO_TCP ||
 	    frame_csum_fold(frame_csum_add(0, ip, ihl)) != 0)
 		return 0;
-	if (!is_addr(addrs, n, AF_INET, ip + 16) || bad_src4(ip + 12) ||
-	    is_addr(addrs, n, AF_INET, ip + 12))
-		return 0;
-	syn->src.family = syn->dst.family = AF_INET;
-	memcpy(&syn->src.u.v4, ip + 12, 4);
-	memcpy(&syn->dst.u.v4, ip + 16, 4);
-	return tcp_syn(ip + ihl, syn);
+	return syn_from_to(AF_INET, ip + 12, ip + 16, ip + ihl, addrs, n, syn);
 }
 
 static int
@@ -125,13 +136,8 @@ parse6(const uint8_t *f, size_t len, const struct netaddr *addrs, size_t n,
 	if (len < OFF_TCP6 + FRAME_TCP_HLEN || ip[0] >> 4 != 6 ||
 	    ip[6] != IPPROTO_TCP || frame_get16(ip + 4) < FRAME_TCP_HLEN)
 		return 0;
-	if (!is_addr(addrs, n, AF_INET6, ip + 24) || bad_src6(ip + 8) ||
-	    is_addr(addrs, n, AF_INET6, ip + 8))
-		return 0;
-	syn->src.family = syn->dst.family = AF_INET6;
-	memcpy(&syn->src.u.v6, ip + 8, 16);
-	memcpy(&syn->dst.u.v6, ip + 24, 16);
-	return tcp_syn(ip + FRAME_IP6_HLEN, syn);
+	return syn_from_to(AF_INET6, ip + 8, ip + 24, ip + FRAME_IP6_HLEN,
+	    addrs, n, syn);
 }
 
 int

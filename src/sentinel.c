@@ -50,8 +50,7 @@ struct sentinel_master {
 struct sentinel {
 	struct watch_env *w;
 	struct hostport addr;
-	char *user, *password;
-	struct watch_creds creds;	/* those, and a TLS reference */
+	struct watch_creds_held auth;	/* for every reconnect */
 	char hb_channel[48];
 	struct rconn cmd;
 	struct rconn sub;
@@ -500,12 +499,7 @@ sentinel_free(struct sentinel *s)
 		free(m->name);
 		free(m);
 	}
-	watch_tls_put(s->w, s->creds.tls);
-	free(s->user);
-	if (s->password) {
-		memset(s->password, 0, strlen(s->password));
-		free(s->password);
-	}
+	watch_creds_release(s->w, &s->auth);
 	free(s);
 }
 
@@ -513,19 +507,17 @@ static struct sentinel *
 sentinel_new(struct watch_env *w, const struct hostport *addr,
     const struct watch_creds *cr)
 {
-	const char *user = cr->user, *password = cr->password;
 	struct sentinel *s = calloc(1, sizeof(*s));
 	char label[300], a[NETADDR_STRLEN];
 
 	if (!s)
 		return NULL;
-	s->w = w;
-	s->addr = *addr;
-	if ((user && !(s->user = strdup(user))) ||
-	    (password && !(s->password = strdup(password)))) {
-		sentinel_free(s);
+	if (watch_creds_hold(&s->auth, cr) < 0) {
+		free(s);
 		return NULL;
 	}
+	s->w = w;
+	s->addr = *addr;
 	snprintf(s->hb_channel, sizeof(s->hb_channel), "__vipd__:hb:%ld",
 	    (long)getpid());
 	hostport_fmt(addr, a, sizeof(a));
@@ -534,15 +526,12 @@ sentinel_new(struct watch_env *w, const struct hostport *addr,
 	snprintf(label, sizeof(label), "sentinel %s (events)", a);
 	rconn_init(&s->sub, w->loop, addr, 500, label, sub_up, sub_down, s);
 	s->sub.on_push = sub_push;
-	rconn_set_auth(&s->cmd, s->user, s->password);
-	rconn_set_auth(&s->sub, s->user, s->password);
+	rconn_set_auth(&s->cmd, s->auth.user, s->auth.password);
+	rconn_set_auth(&s->sub, s->auth.user, s->auth.password);
 	rconn_set_resolver(&s->cmd, w->resolver);
 	rconn_set_resolver(&s->sub, w->resolver);
-	s->creds.user = s->user;
-	s->creds.password = s->password;
-	s->creds.tls = watch_tls_ref(cr->tls);
-	rconn_set_tls(&s->cmd, watch_tls_ctx(s->creds.tls));
-	rconn_set_tls(&s->sub, watch_tls_ctx(s->creds.tls));
+	rconn_set_tls(&s->cmd, watch_tls_ctx(s->auth.creds.tls));
+	rconn_set_tls(&s->sub, watch_tls_ctx(s->auth.creds.tls));
 	loop_timer_init(&s->poll, poll_round, s);
 	loop_timer_init(&s->heartbeat, heartbeat_send, s);
 	loop_timer_init(&s->reaper, sentinel_reap, s);
@@ -562,7 +551,7 @@ sentinel_attach(struct watch_env *w, const struct hostport *addr,
 
 	for (s = w->sentinels; s; s = s->next)
 		if (hostport_equal(&s->addr, addr) &&
-		    watch_creds_equal(&s->creds, cr))
+		    watch_creds_equal(&s->auth.creds, cr))
 			break;
 	if (!s && !(s = sentinel_new(w, addr, cr)))
 		return NULL;

@@ -1,4 +1,5 @@
 /* watch: shared connections (see watch.h). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,36 @@ struct tls_ctx *
 watch_tls_ctx(const struct watch_tls *t)
 {
 	return t ? t->ctx : NULL;
+}
+
+int
+watch_creds_hold(struct watch_creds_held *h, const struct watch_creds *cr)
+{
+	memset(h, 0, sizeof(*h));
+	if (!watch_dup(cr->user, &h->user) ||
+	    !watch_dup(cr->password, &h->password)) {
+		free(h->user);
+		h->user = NULL;
+		return -ENOMEM;
+	}
+	h->creds.user = h->user;
+	h->creds.password = h->password;
+	h->creds.tls = watch_tls_ref(cr->tls);
+	return 0;
+}
+
+void
+watch_creds_release(struct watch_env *w, struct watch_creds_held *h)
+{
+	watch_tls_put(w, h->creds.tls);
+	free(h->user);
+	if (h->password) {
+		/* explicit_bzero: a plain memset before free() is a dead
+		 * store the compiler may drop. */
+		explicit_bzero(h->password, strlen(h->password));
+		free(h->password);
+	}
+	memset(h, 0, sizeof(*h));
 }
 
 bool

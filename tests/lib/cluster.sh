@@ -73,6 +73,8 @@ CLUSTER_VIPD="$top_builddir/src/vipd"
 CLUSTER_VIPCTL="$top_builddir/src/vipctl"
 CLUSTER_WRITER="$top_builddir/tests/net/writer"
 CLUSTER_SAMPLER="$top_builddir/tests/net/sampler"
+# where systemd's notify socket would be (tests/net/ops.sh, reexec.sh)
+CLUSTER_NOTIFYRECV="$top_builddir/tests/net/notifyrecv"
 : "${VIPD_REDIS_SERVER:=redis-server}" "${VIPD_REDIS_SENTINEL:=redis-sentinel}"
 : "${VIPD_REDIS_CLI:=redis-cli}"
 # shellcheck source=tests/lib/cluster_tls.sh
@@ -100,6 +102,22 @@ cluster_missing_tools() {
 	[ -x "$CLUSTER_WRITER" ] || missing+=("$CLUSTER_WRITER (make check builds it)")
 	[ -x "$CLUSTER_SAMPLER" ] || missing+=("$CLUSTER_SAMPLER (make check builds it)")
 	echo "${missing[*]}"
+}
+
+# cluster_tap_require [PROGRAM...]: the opening of a TAP test on the cluster:
+# root and namespaces, the cluster's tools, vipd built and each PROGRAM (a
+# helper make check builds) there; otherwise the whole test is skipped, with
+# the reason.
+# shellcheck disable=SC2120  # the programs are optional
+cluster_tap_require() {
+	local lacking p
+	ns_require_root
+	lacking=$(cluster_missing_tools)
+	[ -z "$lacking" ] || tap_skip_all "missing: $lacking"
+	[ -x "$CLUSTER_VIPD" ] || tap_skip_all "vipd not built in $top_builddir/src"
+	for p in "$@"; do
+		[ -x "$p" ] || tap_skip_all "$p not built (make check builds it)"
+	done
 }
 
 cluster_cleanup() {

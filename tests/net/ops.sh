@@ -35,12 +35,7 @@ tests=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tests/lib/cluster.sh
 . "$tests/lib/cluster.sh"
 
-ns_require_root
-lacking=$(cluster_missing_tools)
-[ -z "$lacking" ] || tap_skip_all "missing: $lacking"
-NOTIFYRECV="$top_builddir/tests/net/notifyrecv"
-[ -x "$CLUSTER_VIPD" ] || tap_skip_all "vipd not built in $top_builddir/src"
-[ -x "$NOTIFYRECV" ] || tap_skip_all "$NOTIFYRECV not built (make check builds it)"
+cluster_tap_require "$CLUSTER_NOTIFYRECV"
 
 NOTIFY_TIMEOUT=1000	# ms, vipd.conf(5) notify-timeout
 WATCHDOG_USEC=400000
@@ -85,7 +80,7 @@ make_hook() {
 # start_receiver NODE: the notify socket NODE's vipd will write to.
 start_receiver() {
 	local node=$1 d="$CLUSTER_DIR/$1"
-	ns_bg "$node" "$d/notify.out" "$NOTIFYRECV" -p "$d/notify.sock" -t 120 || return 1
+	ns_bg "$node" "$d/notify.out" "$CLUSTER_NOTIFYRECV" -p "$d/notify.sock" -t 120 || return 1
 	RECV_PID[$node]=$NS_LAST_PID
 	wait_for 3 test -S "$d/notify.sock"
 }

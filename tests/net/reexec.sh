@@ -36,13 +36,8 @@ tests=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tests/lib/cluster.sh
 . "$tests/lib/cluster.sh"
 
-ns_require_root
-lacking=$(cluster_missing_tools)
-[ -z "$lacking" ] || tap_skip_all "missing: $lacking"
-NOTIFYRECV="$top_builddir/tests/net/notifyrecv"
+cluster_tap_require "$CLUSTER_NOTIFYRECV"
 BUILT_VIPD=$CLUSTER_VIPD
-[ -x "$BUILT_VIPD" ] || tap_skip_all "vipd not built in $top_builddir/src"
-[ -x "$NOTIFYRECV" ] || tap_skip_all "$NOTIFYRECV not built (make check builds it)"
 command -v setpriv >/dev/null || tap_skip_all "setpriv (util-linux) is not installed"
 command -v unshare >/dev/null || tap_skip_all "unshare (util-linux) is not installed"
 
@@ -112,7 +107,7 @@ acks_since() {
 install_binary "$BUILT_VIPD" || bail "copy the binary to $BIN_DIR"
 cluster_up || bail "the seed cluster starts"
 ok "the seed cluster is up: n1 master, n2 replica, three sentinels"
-ns_bg n1 "$CLUSTER_DIR/n1/notify.out" "$NOTIFYRECV" -p "$CLUSTER_DIR/n1/notify.sock" -t 300 ||
+ns_bg n1 "$CLUSTER_DIR/n1/notify.out" "$CLUSTER_NOTIFYRECV" -p "$CLUSTER_DIR/n1/notify.sock" -t 300 ||
 	bail "notifyrecv starts on n1"
 wait_for 3 test -S "$CLUSTER_DIR/n1/notify.sock" || bail "notifyrecv listens on n1"
 # n1's vipd: /proc as the unit's ProtectProc=invisible and ProcSubset=pid

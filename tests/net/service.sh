@@ -16,11 +16,8 @@ tests=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tests/lib/cluster.sh
 . "$tests/lib/cluster.sh"
 
-ns_require_root
-lacking=$(cluster_missing_tools)
-[ -z "$lacking" ] || tap_skip_all "missing: $lacking"
+cluster_tap_require
 command -v setpriv >/dev/null || tap_skip_all "setpriv (util-linux) is not installed"
-[ -x "$CLUSTER_VIPD" ] || tap_skip_all "vipd not built in $top_builddir/src"
 unit="$top_srcdir/systemd/vipd.service.in"
 
 # --- the unit's privileges as setpriv arguments -----------------------------

@@ -6,12 +6,9 @@
  * the rest in vip_fakes.c.
  *
  * What each fake stands for, and what a test does with it:
- *  - loop.h: a virtual clock. Timers are kept in order and fired by
- *    fake_advance(); nothing else moves time. vip.c's waits (the start-up
- *    deadline, ADD_RETRY, REFUSE_MAX, PEERS_MEMORY, the probe patience) are
- *    seconds to a minute long: a real loop would make the tests slow and
- *    their order of events a matter of scheduling.
- *  - log.h: every line (debug included) kept for fake_log_count().
+ *  - loop.h and log.h: the virtual clock and the kept log of fake_loop.h.
+ *    vip.c's waits (the start-up deadline, ADD_RETRY, REFUSE_MAX,
+ *    PEERS_MEMORY, the probe patience) are seconds to a minute long.
  *  - node.h, sentinel.h: shared watchers keyed by address (and master
  *    name), as the real ones are; a test writes what the peer "said" into
  *    their state and calls fake_*_changed(), which runs the users'
@@ -36,34 +33,15 @@
 #include <stdint.h>
 
 #include "announce.h"
-#include "loop.h"
+#include "fake_loop.h"
 #include "nlwatch.h"
 #include "node.h"
 #include "rconn.h"
 #include "sentinel.h"
 
-#define FAKE_T0		1000000ULL	/* the virtual clock at reset, ms */
-#define FAKE_MAX	64		/* of each kind of thing */
-
 void fake_reset(void);
-/* A test asked for something the fakes cannot be: abort, loudly. */
-void fake_die(const char *what) __attribute__((noreturn));
 void fake_watch_reset(void);		/* vip_fakes_watch.c */
 void fake_wire_reset(void);		/* vip_fakes_wire.c */
-
-/* ---- loop -------------------------------------------------------------- */
-struct loop *fake_loop(void);
-/* Move the clock `ms` forward, firing every timer that falls due on the
- * way, at its own time and in order. */
-void fake_advance(uint64_t ms);
-
-/* ---- log --------------------------------------------------------------- */
-/* Lines containing `a` and (unless NULL) `b`. */
-size_t fake_log_count(const char *a, const char *b);
-/* The last such line, or NULL. */
-const char *fake_log_last(const char *a, const char *b);
-void fake_log_dump(void);		/* every line, as TAP comments */
-void fake_log_clear(void);
 
 /* ---- interfaces and addresses ------------------------------------------ */
 /* Create or change an interface; ifindex 0 removes it. */

@@ -299,20 +299,6 @@ fx_leader_promotes_us(size_t i)
 }
 
 void
-fx_assert_log(size_t n, const char *a, const char *b, const char *file,
-    int line)
-{
-	size_t got = fake_log_count(a, b);
-
-	if (got == n)
-		return;
-	fake_log_dump();
-	print_error("%zu log lines with \"%s\"%s%s%s, want %zu\n", got, a,
-	    b ? " and \"" : "", b ? b : "", b ? "\"" : "", n);
-	_fail(file, line);
-}
-
-void
 fx_assert_hook(size_t i, const char *state, const char *reason)
 {
 	const struct fake_hook *h = fake_hook(i);

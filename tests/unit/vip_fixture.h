@@ -72,8 +72,8 @@ void fx_node_refuses(void);
  *   D  names this node as db1.test:6379 (see fake_resolve_set)
  */
 void fx_views(const char *views);
-void fx_view(size_t i, char c);
-void fx_view_quiet(size_t i, char c);	/* ... and nobody is told yet */		/* one Sentinel answers */
+void fx_view(size_t i, char c);		/* one Sentinel answers */
+void fx_view_quiet(size_t i, char c);	/* ... and nobody is told yet */
 /* Sentinel i reports down-after-milliseconds for the master. */
 void fx_params(size_t i, uint64_t down_after);
 /* Deliver what the kernel echoed of vipd's own address changes. */
@@ -90,10 +90,6 @@ void fx_claim(void);
 void fx_leader_promotes_us(size_t i);
 bool fx_holds(void);			/* every address is on eth0 */
 
-/* Exactly n log lines contain a (and b); the log is shown otherwise. */
-#define assert_log(n, a, b) fx_assert_log((n), (a), (b), __FILE__, __LINE__)
-void fx_assert_log(size_t n, const char *a, const char *b, const char *file,
-    int line);
 /* The i-th hook run (from 0) had this state and a reason containing
  * `reason` (unless NULL). */
 void fx_assert_hook(size_t i, const char *state, const char *reason);
