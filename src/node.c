@@ -21,7 +21,13 @@ struct node {
 	unsigned int interval;		/* the shortest a user asks for */
 	bool want_repl, want_run_id;
 	bool inflight;			/* a poll is outstanding */
-	unsigned int error_repeats;	/* the same error reply again */
+	/* The last error reply to each command, logged once until a good
+	 * answer to the same command: an ACL that refuses INFO must not be
+	 * news at every poll because ROLE keeps working. */
+	struct node_error {
+		char msg[160];
+		unsigned int repeats;
+	} role_err, repl_err, server_err;
 	struct node *next;
 };
 
@@ -63,22 +69,23 @@ node_set(struct node *n, bool reachable, enum node_role role,
 	}
 }
 
-/* An error reply: the node is there but gives no role. The same error
- * again is news only to the debug log. */
+/* An error reply to `what`, kept in `e`: the same error again is news
+ * only to the debug log. */
 static void
-node_error(struct node *n, const char *what, const redisReply *reply)
+node_error(struct node *n, struct node_error *e, const char *what,
+    const redisReply *reply)
 {
 	char msg[160];
 
 	snprintf(msg, sizeof(msg), "%s answered: %.*s", what,
 	    (int)(reply->len < 120 ? reply->len : 120), reply->str);
-	if (strcmp(msg, n->st.error) != 0) {
+	if (strcmp(msg, e->msg) != 0) {
 		log_warn("%s: %s", n->conn.label, msg);
-		snprintf(n->st.error, sizeof(n->st.error), "%s", msg);
-		n->error_repeats = 0;
+		snprintf(e->msg, sizeof(e->msg), "%s", msg);
+		e->repeats = 0;
 	} else {
 		log_debug("%s: %s (again, %u times)", n->conn.label, msg,
-		    ++n->error_repeats);
+		    ++e->repeats);
 	}
 }
 
@@ -96,7 +103,7 @@ node_repl_cb(void *arg, const redisReply *reply, uintptr_t tag)
 
 	(void)tag;
 	if (reply->type == REDIS_REPLY_ERROR) {
-		node_error(n, "INFO replication", reply);
+		node_error(n, &n->repl_err, "INFO replication", reply);
 		n->st.have_repl = false;
 	} else if (reply->type != REDIS_REPLY_STRING ||
 	    proto_parse_info_repl(reply->str, reply->len, &ri) < 0) {
@@ -110,6 +117,7 @@ node_repl_cb(void *arg, const redisReply *reply, uintptr_t tag)
 
 		n->st.repl = ri;
 		n->st.have_repl = true;
+		n->repl_err.msg[0] = '\0';
 		if (changed)
 			node_notify(n);
 	}
@@ -123,7 +131,7 @@ node_server_cb(void *arg, const redisReply *reply, uintptr_t tag)
 
 	(void)tag;
 	if (reply->type == REDIS_REPLY_ERROR) {
-		node_error(n, "INFO server", reply);
+		node_error(n, &n->server_err, "INFO server", reply);
 		return;
 	}
 	if (reply->type != REDIS_REPLY_STRING ||
@@ -131,6 +139,7 @@ node_server_cb(void *arg, const redisReply *reply, uintptr_t tag)
 		rconn_drop(&n->conn, "malformed INFO server reply");
 		return;
 	}
+	n->server_err.msg[0] = '\0';
 	/* After ROLE in the same round trip: the role is this poll's. */
 	if (n->st.reachable && n->st.role == NODE_ROLE_REPLICA)
 		memcpy(n->st.replica_run_id, id, sizeof(id));
@@ -149,14 +158,16 @@ node_role_cb(void *arg, const redisReply *reply, uintptr_t tag)
 	(void)tag;
 	n->inflight = false;
 	if (reply->type == REDIS_REPLY_ERROR) {
-		node_error(n, "ROLE", reply);
+		node_error(n, &n->role_err, "ROLE", reply);
+		snprintf(n->st.error, sizeof(n->st.error), "%s",
+		    n->role_err.msg);
 		node_set(n, false, n->st.role, loop_now(), false);
 	} else if (proto_parse_role(reply, &ri) < 0) {
 		rconn_drop(&n->conn, "malformed ROLE reply");
 		return;
 	} else {
 		rconn_ok(&n->conn);
-		n->error_repeats = 0;
+		n->role_err.msg[0] = '\0';
 		node_set(n, true, ri.role, 0, false);
 	}
 	node_schedule(n);

@@ -41,8 +41,12 @@ struct sentinel_master {
 	bool params_due;
 	int64_t last_seen;
 	uint64_t events;
-	char error[160];
+	char error[160];		/* get-master-addr's, for status */
 	unsigned int error_repeats;
+	/* SENTINEL MASTER's, apart: get-master-addr answering well must
+	 * not make a refused SENTINEL MASTER news at every round */
+	char params_error[160];
+	unsigned int params_repeats;
 	struct sentinel_user *users;
 	struct sentinel_master *next;
 };
@@ -120,22 +124,23 @@ master_set(struct sentinel *s, struct sentinel_master *m, bool reachable,
 	}
 }
 
-/* An error reply about one master; repeated ones are not news. */
+/* An error reply about one master, kept in `last` (`repeats`): the same
+ * one again is not news. */
 static void
 master_error(struct sentinel *s, struct sentinel_master *m, const char *what,
-    const redisReply *reply)
+    const redisReply *reply, char *last, size_t len, unsigned int *repeats)
 {
 	char msg[160];
 
 	snprintf(msg, sizeof(msg), "%s %s answered: %.*s", what, m->name,
 	    (int)(reply->len < 100 ? reply->len : 100), reply->str);
-	if (strcmp(msg, m->error) != 0) {
+	if (strcmp(msg, last) != 0) {
 		log_warn("%s: %s", s->cmd.label, msg);
-		snprintf(m->error, sizeof(m->error), "%s", msg);
-		m->error_repeats = 0;
+		snprintf(last, len, "%s", msg);
+		*repeats = 0;
 	} else {
 		log_debug("%s: %s (again, %u times)", s->cmd.label, msg,
-		    ++m->error_repeats);
+		    ++*repeats);
 	}
 }
 
@@ -151,7 +156,8 @@ addr_cb(void *arg, const redisReply *reply, uintptr_t tag)
 
 	m->inflight = false;
 	if (reply->type == REDIS_REPLY_ERROR) {
-		master_error(s, m, "get-master-addr-by-name", reply);
+		master_error(s, m, "get-master-addr-by-name", reply, m->error,
+		    sizeof(m->error), &m->error_repeats);
 		master_set(s, m, false, false, NULL, loop_now());
 		return;
 	}
@@ -175,13 +181,15 @@ params_cb(void *arg, const redisReply *reply, uintptr_t tag)
 	if (reply->type == REDIS_REPLY_ERROR) {
 		/* An unknown master ("No such master") or an ACL without
 		 * sentinel|master: the timing stays assumed, not fatal. */
-		master_error(s, m, "SENTINEL MASTER", reply);
+		master_error(s, m, "SENTINEL MASTER", reply, m->params_error,
+		    sizeof(m->params_error), &m->params_repeats);
 		return;
 	}
 	if (proto_parse_master_params(reply, &p) < 0) {
 		rconn_drop(&s->cmd, "malformed SENTINEL MASTER reply");
 		return;
 	}
+	m->params_error[0] = '\0';
 	if (memcmp(&p, &m->params, sizeof(p)) != 0) {
 		log_debug("%s: %s: down-after-milliseconds %llu, "
 		    "failover-timeout %llu, quorum %u", s->cmd.label, m->name,

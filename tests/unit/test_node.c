@@ -325,6 +325,40 @@ test_error_reply_is_unreachable_and_logged_once(void **unused)
 	assert_int_equal(fake_rconn_connects(conn()), 1);
 }
 
+/* An ACL that refuses INFO while ROLE works: logged once, not at every
+ * poll; the node stays reachable, with no error to show. */
+static void
+test_refused_info_is_logged_once(void **unused)
+{
+	struct user a = { 0 };
+	const char *noperm = "-NOPERM this user has no permissions to run "
+	    "the 'info' command\r\n";
+
+	(void)unused;
+	a.u.want_repl = true;
+	a.u.want_run_id = true;
+	attach(&a, 1000);
+	for (int i = 0; i < 3; i++) {
+		if (i == 0) {
+			assert_string_equal(fake_rconn_connect(conn()),
+			    "ROLE | INFO replication | INFO server");
+		} else {
+			fake_advance(1000);
+			assert_string_equal(fake_rconn_take(conn()),
+			    "ROLE | INFO replication | INFO server");
+		}
+		fake_rconn_reply(conn(), ROLE_MASTER);
+		fake_rconn_reply(conn(), noperm);
+		fake_rconn_reply(conn(), noperm);
+	}
+	assert_log(1, "warning: " LABEL ": INFO replication answered: NOPERM",
+	    NULL);
+	assert_log(1, "warning: " LABEL ": INFO server answered: NOPERM", NULL);
+	assert_true(state(&a)->reachable);
+	assert_string_equal(state(&a)->error, "");
+	assert_false(state(&a)->have_repl);
+}
+
 static void
 test_silence_is_unreachable_since_the_request(void **unused)
 {
@@ -502,6 +536,7 @@ main(void)
 		T(test_role_change_tells_every_user),
 		T(test_user_may_leave_from_its_own_callback),
 		T(test_error_reply_is_unreachable_and_logged_once),
+		T(test_refused_info_is_logged_once),
 		T(test_silence_is_unreachable_since_the_request),
 		T(test_dropped_connection_with_nothing_pending),
 		T(test_malformed_answer_costs_the_connection),

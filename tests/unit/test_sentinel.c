@@ -54,6 +54,7 @@ struct said {
 	const char *addr;		/* NULL: nil, no such master */
 	const char *error;		/* an error reply instead */
 	unsigned int down_after, quorum, failover_timeout;
+	const char *params_error;	/* an error to SENTINEL MASTER only */
 };
 
 static struct said said[2];
@@ -163,6 +164,10 @@ answer(void)
 			netaddr_fmt(&h.addr, host, sizeof(host));
 			snprintf(buf, sizeof(buf), "%s|%u", host, h.port);
 			fake_rconn_reply(cmd(), fake_resp_bulks(buf));
+		} else if (strncmp(q, "SENTINEL MASTER ", 16) == 0 &&
+		    s->params_error) {
+			snprintf(buf, sizeof(buf), "-%s\r\n", s->params_error);
+			fake_rconn_reply(cmd(), buf);
 		} else if (strncmp(q, "SENTINEL MASTER ", 16) == 0) {
 			snprintf(buf, sizeof(buf), "name|%s|ip|192.0.2.11|"
 			    "port|6379|down-after-milliseconds|%u|quorum|%u|"
@@ -671,6 +676,34 @@ test_error_for_one_master_is_that_masters_alone(void **unused)
 	assert_string_equal(sentinel_user_error(&a.u), "");
 }
 
+/* An ACL that allows get-master-addr-by-name but not SENTINEL MASTER: the
+ * timing stays assumed, the refusal is logged once, not every 30 polls
+ * because the other question keeps being answered. */
+static void
+test_refused_timing_is_logged_once(void **unused)
+{
+	struct user a = { 0 }, b = { 0 };
+
+	(void)unused;
+	said[0].params_error = "NOPERM this user has no permissions to run "
+	    "the 'sentinel|master' command";
+	watch_both(&a, &b, 100);
+	for (int i = 0; i < 60; i++) {
+		fake_advance(100);
+		answer();
+	}
+	assert_int_equal(fake_rconn_sent_count(cmd(), "SENTINEL MASTER alpha"),
+	    3);
+	assert_log(1, "warning: ", "SENTINEL MASTER alpha answered: NOPERM");
+	assert_log(1, "debug: ", "SENTINEL MASTER alpha answered: NOPERM "
+	    "this user has no permissions to run the 'sentinel|master' "
+	    "command (again, 2 times)");
+	assert_true(names(&a, A_ADDR));
+	assert_string_equal(sentinel_user_error(&a.u), "");
+	assert_int_equal(sentinel_user_params(&a.u)->down_after, 0);
+	assert_int_equal(sentinel_user_params(&b.u)->down_after, 5000);
+}
+
 /* ---- sharing ----------------------------------------------------------- */
 
 static void
@@ -745,6 +778,7 @@ main(void)
 		T(test_heartbeat_every_poll_and_a_silent_subscriber_dropped),
 		T(test_lost_command_link_makes_every_master_unreachable),
 		T(test_error_for_one_master_is_that_masters_alone),
+		T(test_refused_timing_is_logged_once),
 		T(test_one_pair_of_links_per_sentinel_and_credentials),
 		T(test_last_user_leaving_frees_it_from_the_next_turn),
 	};
