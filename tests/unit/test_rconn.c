@@ -414,6 +414,95 @@ test_deadline(void **state)
 	loop_free(l);
 }
 
+/* Our own loop busy past the deadline is not the peer's silence: a PING
+ * is queued, and in the turn that writes it another callback stalls the
+ * loop for longer than command-timeout (300 ms), as a few hundred VIPs
+ * deciding at once do. Whichever of the two the batch runs first, the
+ * server's answer is in time: counted from the write, and read before the
+ * deadline is judged. */
+#define STALL_MS	500
+
+struct stall {
+	int fds[2];
+	struct loop_io io;
+	struct obs *o;
+};
+static struct stall stall;
+
+static void
+stall_cb(void *arg, uint32_t events)
+{
+	struct stall *st = arg;
+	char b;
+
+	(void)events;
+	assert_int_equal(read(st->fds[0], &b, 1), 1);
+	loop_io_del(st->o->l, &st->io);
+	usleep(STALL_MS * 1000);
+}
+
+static void
+ping_then_stall(struct obs *o)
+{
+	assert_int_equal(rconn_command(&o->c, obs_reply, 0, "PING"), 0);
+	assert_int_equal(write(stall.fds[1], "x", 1), 1);
+}
+
+/* The same with 100 answers of 2000 bytes: more than one read's worth
+ * (16 KiB) is waiting when the deadline is judged. */
+static void
+echo_100_then_stall(struct obs *o)
+{
+	static char big[2001];
+
+	memset(big, 'x', sizeof(big) - 1);
+	for (uintptr_t i = 0; i < 100; i++)
+		assert_int_equal(rconn_command(&o->c, obs_reply, i, "ECHO %s",
+		    big), 0);
+	assert_int_equal(write(stall.fds[1], "x", 1), 1);
+}
+
+static void
+busy_loop_case(void **state, void (*on_up)(struct obs *), int replies)
+{
+	struct redis_srv *srv = *state;
+	struct loop *l;
+	struct obs o;
+	uint64_t t0;
+
+	SKIP_WITHOUT_SERVER(srv);
+	l = loop_new();
+	memset(&stall, 0, sizeof(stall));
+	assert_int_equal(pipe(stall.fds), 0);
+	obs_open(&o, l, srv->port);
+	stall.o = &o;
+	assert_int_equal(loop_io_add(l, &stall.io, stall.fds[0], EPOLLIN,
+	    stall_cb, &stall), 0);
+	o.on_up = on_up;
+	o.stop_after_replies = replies;
+	t0 = loop_now();
+	run(l);
+	assert_true(loop_now() - t0 >= STALL_MS);
+	assert_int_equal(o.replies, replies);
+	assert_int_equal(o.downs, 0);
+	rconn_close(&o.c);
+	close(stall.fds[0]);
+	close(stall.fds[1]);
+	loop_free(l);
+}
+
+static void
+test_busy_loop_is_no_timeout(void **state)
+{
+	busy_loop_case(state, ping_then_stall, 1);
+}
+
+static void
+test_busy_loop_long_answer(void **state)
+{
+	busy_loop_case(state, echo_100_then_stall, 100);
+}
+
 /* SUBSCRIBE: confirmations and messages go to on_push. */
 static struct obs *publisher;
 
@@ -715,6 +804,10 @@ main(void)
 		    srv_teardown),
 		cmocka_unit_test_setup_teardown(test_deadline, srv_setup,
 		    srv_teardown),
+		cmocka_unit_test_setup_teardown(test_busy_loop_is_no_timeout,
+		    srv_setup, srv_teardown),
+		cmocka_unit_test_setup_teardown(test_busy_loop_long_answer,
+		    srv_setup, srv_teardown),
 		cmocka_unit_test_setup_teardown(test_subscribe, srv_setup,
 		    srv_teardown),
 		cmocka_unit_test_setup_teardown(test_auth, srv_setup_auth,
