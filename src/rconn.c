@@ -133,6 +133,7 @@ rconn_down(struct rconn *c, const char *why)
 
 static void on_readable(struct rconn *c);
 static void connect_done(struct rconn *c);
+static bool flush(struct rconn *c);
 
 /* Has the peer answered while our own loop was busy? A timer that fires
  * after a long turn (many VIPs deciding at once) runs before the turn that
@@ -167,7 +168,17 @@ answered_meanwhile(struct rconn *c)
 		if (!t || loop_now() < t + c->timeout)
 			return true;
 		if (poll(&p, 1, 0) <= 0)
-			break;
+			p.revents = 0;
+	}
+	/* Still in our buffer (a turn handles at most one batch of ready
+	 * sockets, and the write waits for it): what the peer has not been
+	 * sent cannot be late. It goes now, its deadline from now. */
+	if (c->ctx && c->ctx->obuf && sdslen(c->ctx->obuf) > 0 &&
+	    (p.revents & POLLOUT)) {
+		if (!flush(c) || c->epoch != epoch)
+			return true;
+		t = oldest_wait(c);
+		return !t || loop_now() < t + c->timeout;
 	}
 	return false;
 }
