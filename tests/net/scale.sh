@@ -36,7 +36,9 @@
 # redis-server on n1: its VIP moves to n2, and the 63 others stay on n1
 # (the addresses sampled every ~100 ms through the failover, and no
 # transition in either vipd's log or `vipctl dump`), with still 2
-# connections per Sentinel. ~35 s.
+# connections per Sentinel. Last, n1's vipd is killed (kill -9: the VIPs
+# stay on the interface) and started again: every sample shows the 63
+# VIPs on n1 throughout, and the log says each was adopted. ~20 s.
 #
 # Environment:
 #   CLUSTER_KEEP=1    keep the logs directory (always kept when a check failed)
@@ -184,6 +186,28 @@ check "vipctl dump: 1 transition for each background VIP on each node ($once of 
 	test "$once" = $((2 * BG_LAST))
 check "mymaster: n2's vipctl says held" test "$(cluster_vipctl n2 dump mymaster | cut -f4)" = held
 conn_checks after
+
+# 5. vipd on n1 dies (kill -9: the addresses stay) and starts again: it
+# must adopt the 63 VIPs it finds, never let go of one while its many
+# watchers are still being asked for the first time.
+sample_bg &
+sampler_pid=$!
+NS_PIDS+=("$sampler_pid")
+sleep 0.5
+t_restart=$(cluster_now)
+cluster_kill_vipd n1
+scale_start_vipd n1 "$CLUSTER_DIR/n1/vipd.conf" "$CLUSTER_DIR/n1/vipd.log" -d ||
+	bail "vipd with $NVIPS VIPs starts again on n1"
+check "n1: the restarted vipd decides all $NVIPS VIPs" wait_for 15 scale_all_decided n1 "$NVIPS"
+sleep 2
+ns_stop_pid "$sampler_pid"
+ns_forget_pid "$sampler_pid"
+read -r nsamples bad < <(awk -v k="$t_restart" -v n="$BG_LAST" '$1 >= k { s++; if ($2 != n || $3 != 0) b++ }
+	END { print s + 0, b + 0 }' "$CLUSTER_DIR/bg-samples.log")
+check "every sample through the restart shows the $BG_LAST background VIPs on n1 ($bad bad of $nsamples)" \
+	test "$nsamples" -ge 10 -a "$bad" = 0
+adopted=$(grep -c 'vip m[0-9]*: +vip-adopted .*\[init -> held\]' "$CLUSTER_DIR/n1/vipd.log")
+check "the restarted vipd adopted the $BG_LAST background VIPs ($adopted)" test "$adopted" = "$BG_LAST"
 
 diag "$(cluster_ms_to_s $(($(cluster_now) - t_start))) s in all"
 show_logs
