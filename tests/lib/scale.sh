@@ -29,16 +29,23 @@ scale_layout_seed() {
 	SCALE_PORT[0]=$CLUSTER_REDIS_PORT
 }
 
+# scale_mine PID: PID is still a child of this shell. A server that died
+# (or was killed) early leaves its PID free, and a run that starts
+# thousands of processes wraps PIDs around quickly: a stale number may be
+# anybody's process by now.
+scale_mine() {
+	[ "$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f2)" = "$$" ]
+}
+
 scale_cleanup() {
-	local p
-	for p in "${SCALE_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${SCALE_PIDS[@]}"; do
-		# a stopped server would never see the TERM
-		kill -0 "$p" 2>/dev/null && kill -CONT "$p" 2>/dev/null
-	done
-	for p in "${SCALE_PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
+	local p mine=()
+	for p in "${SCALE_PIDS[@]}"; do scale_mine "$p" && mine+=("$p"); done
+	for p in "${mine[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	# a stopped server would never see the TERM
+	for p in "${mine[@]}"; do kill -CONT "$p" 2>/dev/null; done
+	for p in "${mine[@]}"; do
+		for _ in $(seq 50); do scale_mine "$p" || break; sleep 0.1; done
+		scale_mine "$p" && kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
 	SCALE_PIDS=()
