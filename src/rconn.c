@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,9 @@ backoff(unsigned int failures)
 
 /* ---- deadlines ---------------------------------------------------------- */
 
+/* Since when we have been waiting for the peer: the oldest request on
+ * the wire (or the subscriber's expected answer), 0 for none. A request
+ * still in our output buffer is not waited for yet (see flush()). */
 static uint64_t
 oldest_wait(const struct rconn *c)
 {
@@ -65,7 +69,7 @@ oldest_wait(const struct rconn *c)
 	if (c->req_count) {
 		uint64_t s = c->reqs[c->req_head].sent;
 
-		if (!t || s < t)
+		if (s && (!t || s < t))
 			t = s;
 	}
 	return t;
@@ -136,12 +140,68 @@ rconn_down(struct rconn *c, const char *why)
 	c->on_down(c->arg, since, why);
 }
 
+static void on_readable(struct rconn *c);
+static void connect_done(struct rconn *c);
+static bool flush(struct rconn *c);
+
+/* Has the peer answered while our own loop was busy? A timer that fires
+ * after a long turn (many VIPs deciding at once) runs before the turn that
+ * would read the socket, and a turn reads one buffer's worth: what has
+ * already arrived is read first, so the deadline measures the peer, not
+ * us. True when it did answer in time (the connection may have gone down
+ * meanwhile: then c->epoch moved). At most DRAIN_READS reads, the reply
+ * cap's worth of data. */
+#define DRAIN_READS	64
+
+static bool
+answered_meanwhile(struct rconn *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLOUT };
+	unsigned int epoch = c->epoch;
+	uint64_t t;
+
+	if (c->fd < 0 || poll(&p, 1, 0) <= 0)
+		return false;
+	if (c->state == RCONN_CONNECTING) {
+		/* With TLS the connect is not done before the handshake,
+		 * which this deadline bounds as it stands. */
+		if (c->tls || !(p.revents & (POLLOUT | POLLERR | POLLHUP)))
+			return false;
+		connect_done(c);
+		return true;
+	}
+	for (int i = 0; i < DRAIN_READS && c->ctx &&
+	    (p.revents & (POLLIN | POLLERR | POLLHUP)); i++) {
+		on_readable(c);
+		if (c->epoch != epoch)
+			return true;
+		t = oldest_wait(c);
+		if (!t || loop_now() < t + c->timeout)
+			return true;
+		if (poll(&p, 1, 0) <= 0)
+			p.revents = 0;
+	}
+	/* Still in our buffer (a turn handles at most one batch of ready
+	 * sockets, and the write waits for it): what the peer has not been
+	 * sent cannot be late. It goes now, its deadline from now. */
+	if (c->ctx && c->ctx->obuf && sdslen(c->ctx->obuf) > 0 &&
+	    (p.revents & POLLOUT)) {
+		if (!flush(c) || c->epoch != epoch)
+			return true;
+		t = oldest_wait(c);
+		return !t || loop_now() < t + c->timeout;
+	}
+	return false;
+}
+
 static void
 rconn_watchdog(void *arg)
 {
 	struct rconn *c = arg;
 	char why[200];
 
+	if (answered_meanwhile(c))
+		return;
 	if (c->state == RCONN_CONNECTING && c->tlsc) {
 		tls_explain_timeout(c->tlsc, why, sizeof(why));
 		rconn_down(c, why);
@@ -168,12 +228,39 @@ update_events(struct rconn *c)
 		log_warn("%s: epoll: %s", c->label, strerror(-r));
 }
 
+/* The requests queued since the last write go on the wire now: their
+ * command-timeout counts from here. A loop turn that runs long (many VIPs
+ * deciding at once) delays the write, and the peer cannot answer what it
+ * has not been sent. The same holds for the subscriber's heartbeat, the
+ * only thing written on a subscribed link. */
+static void
+stamp_sent(struct rconn *c)
+{
+	uint64_t now = loop_now();
+	size_t i = c->req_count;
+
+	while (i > 0) {
+		struct rconn_request *r =
+		    &c->reqs[(c->req_head + i - 1) % c->req_cap];
+
+		if (r->sent)
+			break;
+		r->sent = now;
+		i--;
+	}
+	if (c->expect_since && c->subscribed)
+		c->expect_since = now;
+	rearm_watchdog(c);
+}
+
 /* Write what can be written now; false when the connection went away. */
 static bool
 flush(struct rconn *c)
 {
 	int done = 0;
 
+	if (c->ctx->obuf && sdslen(c->ctx->obuf) > 0)
+		stamp_sent(c);
 	if (redisBufferWrite(c->ctx, &done) != REDIS_OK) {
 		char why[160];
 
@@ -206,7 +293,7 @@ push_request(struct rconn *c, rconn_reply_cb cb, uintptr_t tag)
 	r = &c->reqs[(c->req_head + c->req_count) % c->req_cap];
 	r->cb = cb;
 	r->tag = tag;
-	r->sent = loop_now();
+	r->sent = 0;			/* not on the wire yet: flush() */
 	c->req_count++;
 	if (c->req_count == 1)
 		rearm_watchdog(c);

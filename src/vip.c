@@ -281,9 +281,12 @@ vip_evaluate(struct vip *v)
 	struct decision d;
 
 	if (!v->decided) {
-		if (!vip_inputs_ready(v) &&
-		    loop_now() < v->started + v->timing.command_timeout)
+		if (!vip_startup_over(v)) {
+			if (!v->startup.armed)
+				loop_timer_arm(v->env->loop, &v->startup,
+				    v->timing.command_timeout);
 			return;
+		}
 		v->decided = true;
 		loop_timer_cancel(v->env->loop, &v->startup);
 	}

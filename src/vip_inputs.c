@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "rconn.h"
 #include "resolve.h"
 #include "timing.h"
 #include "vip_int.h"
@@ -18,6 +19,48 @@ vip_inputs_ready(const struct vip *v)
 	for (size_t i = 0; i < v->cfg->n_sentinels; i++)
 		if (!sentinel_user_answered(&v->sentinels[i]))
 			return false;
+	return true;
+}
+
+/* Is an input that has not answered yet still being asked? Its
+ * connection then ends in an answer or a failure within its own
+ * deadlines (rconn.h), whatever else our loop is busy with. A connection
+ * not made yet (idle until the loop's first turn) is about to be asked. */
+static bool
+still_asking(const struct rconn *c)
+{
+	return c->state == RCONN_IDLE || c->state == RCONN_CONNECTING ||
+	    c->state == RCONN_AUTHENTICATING || c->state == RCONN_UP;
+}
+
+/*
+ * May the first decision be made? When every input has answered (or
+ * failed) once; otherwise after one command-timeout, unless an input is
+ * still being asked: then its own answer or failure is awaited, for at
+ * most VIP_STARTUP_MAX. A vipd with hundreds of VIPs spends more than a
+ * command-timeout building them and carrying out the first decisions
+ * (each claim writes to the interface), and deciding on the inputs that
+ * happen to have been read by then would release VIPs a restarted vipd
+ * finds on the interface: a blip for their clients.
+ */
+bool
+vip_startup_over(const struct vip *v)
+{
+	uint64_t now = loop_now();
+
+	if (vip_inputs_ready(v) || now >= v->started + VIP_STARTUP_MAX)
+		return true;
+	if (now < v->started + v->timing.command_timeout)
+		return false;
+	if (!node_state(v->node)->answered && still_asking(node_conn(v->node)))
+		return false;
+	for (size_t i = 0; i < v->cfg->n_sentinels; i++) {
+		const struct sentinel_user *u = &v->sentinels[i];
+
+		if (!sentinel_user_answered(u) &&
+		    still_asking(sentinel_cmd_conn(u->s)))
+			return false;
+	}
 	return true;
 }
 

@@ -175,6 +175,7 @@ struct obs {
 	long long last_int;
 	char last_str[64];
 	bool stop_on_up, stop_on_down, stop_on_push;
+	bool answer_on_push;		/* a push answers rconn_expect() */
 	int stop_after_replies;
 	void (*on_up)(struct obs *o);
 };
@@ -212,6 +213,8 @@ obs_push(void *arg, const redisReply *r)
 	struct obs *o = arg;
 
 	o->pushes++;
+	if (o->answer_on_push)
+		rconn_answered(&o->c);
 	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
 	    r->element[2]->type == REDIS_REPLY_STRING)
 		snprintf(o->last_str, sizeof(o->last_str), "%s",
@@ -411,6 +414,168 @@ test_deadline(void **state)
 	assert_int_equal(o.replies, 0);
 	assert_string_equal(o.why, "no answer within command-timeout");
 	assert_true(loop_now() - t0 >= 300);
+	loop_free(l);
+}
+
+/* Our own loop busy past the deadline is not the peer's silence: a PING
+ * is queued, and in the turn that writes it another callback stalls the
+ * loop for longer than command-timeout (300 ms), as a few hundred VIPs
+ * deciding at once do. Whichever of the two the batch runs first, the
+ * server's answer is in time: counted from the write, and read before the
+ * deadline is judged. */
+#define STALL_MS	500
+
+struct stall {
+	int fds[2];
+	struct loop_io io;
+	struct obs *o;
+};
+static struct stall stall;
+
+static void
+stall_cb(void *arg, uint32_t events)
+{
+	struct stall *st = arg;
+	char b;
+
+	(void)events;
+	assert_int_equal(read(st->fds[0], &b, 1), 1);
+	loop_io_del(st->o->l, &st->io);
+	usleep(STALL_MS * 1000);
+}
+
+static void
+ping_then_stall(struct obs *o)
+{
+	assert_int_equal(rconn_command(&o->c, obs_reply, 0, "PING"), 0);
+	assert_int_equal(write(stall.fds[1], "x", 1), 1);
+}
+
+/* The same with 100 answers of 2000 bytes: more than one read's worth
+ * (16 KiB) is waiting when the deadline is judged. */
+static void
+echo_100_then_stall(struct obs *o)
+{
+	static char big[2001];
+
+	memset(big, 'x', sizeof(big) - 1);
+	for (uintptr_t i = 0; i < 100; i++)
+		assert_int_equal(rconn_command(&o->c, obs_reply, i, "ECHO %s",
+		    big), 0);
+	assert_int_equal(write(stall.fds[1], "x", 1), 1);
+}
+
+static void
+busy_loop_case(void **state, void (*on_up)(struct obs *), int replies)
+{
+	struct redis_srv *srv = *state;
+	struct loop *l;
+	struct obs o;
+	uint64_t t0;
+
+	SKIP_WITHOUT_SERVER(srv);
+	l = loop_new();
+	memset(&stall, 0, sizeof(stall));
+	assert_int_equal(pipe(stall.fds), 0);
+	obs_open(&o, l, srv->port);
+	stall.o = &o;
+	assert_int_equal(loop_io_add(l, &stall.io, stall.fds[0], EPOLLIN,
+	    stall_cb, &stall), 0);
+	o.on_up = on_up;
+	o.stop_after_replies = replies;
+	t0 = loop_now();
+	run(l);
+	assert_true(loop_now() - t0 >= STALL_MS);
+	assert_int_equal(o.replies, replies);
+	assert_int_equal(o.downs, 0);
+	rconn_close(&o.c);
+	close(stall.fds[0]);
+	close(stall.fds[1]);
+	loop_free(l);
+}
+
+static void
+test_busy_loop_is_no_timeout(void **state)
+{
+	busy_loop_case(state, ping_then_stall, 1);
+}
+
+static void
+test_busy_loop_long_answer(void **state)
+{
+	busy_loop_case(state, echo_100_then_stall, 100);
+}
+
+/* A turn dispatches at most one batch of ready sockets (64): with more
+ * ready before it, a subscriber's heartbeat may still be in our buffer
+ * when its deadline is judged. From a timer (the idle connection is not
+ * on epoll's ready list then), 70 pipes become readable and only then is
+ * the SUBSCRIBE queued; each pipe's callback stalls 10 ms, so the first
+ * batch alone outlasts command-timeout. Not yet sent is not late. */
+#define BUSY_PIPES	70
+
+static int busy_fds[BUSY_PIPES][2];
+static struct loop_io busy_io[BUSY_PIPES];
+static struct loop_timer busy_timer;
+
+static void
+busy_cb(void *arg, uint32_t events)
+{
+	struct loop_io *io = arg;
+	char b;
+
+	(void)events;
+	assert_int_equal(read(io->fd, &b, 1), 1);
+	usleep(10000);
+}
+
+static void
+many_ready_then_subscribe(void *arg)
+{
+	struct obs *o = arg;
+	const char *ch[1] = { "vipd-test.heartbeat" };
+
+	for (int i = 0; i < BUSY_PIPES; i++)
+		assert_int_equal(write(busy_fds[i][1], "x", 1), 1);
+	assert_int_equal(rconn_subscribe(&o->c, 1, ch), 0);
+	rconn_expect(&o->c);
+}
+
+static void
+subscribe_later(struct obs *o)
+{
+	loop_timer_arm(o->l, &busy_timer, 50);
+}
+
+static void
+test_busy_loop_unsent_heartbeat(void **state)
+{
+	struct redis_srv *srv = *state;
+	struct loop *l;
+	struct obs o;
+
+	SKIP_WITHOUT_SERVER(srv);
+	l = loop_new();
+	obs_open(&o, l, srv->port);
+	memset(busy_io, 0, sizeof(busy_io));
+	for (int i = 0; i < BUSY_PIPES; i++) {
+		assert_int_equal(pipe(busy_fds[i]), 0);
+		assert_int_equal(loop_io_add(l, &busy_io[i], busy_fds[i][0],
+		    EPOLLIN, busy_cb, &busy_io[i]), 0);
+	}
+	loop_timer_init(&busy_timer, many_ready_then_subscribe, &o);
+	o.on_up = subscribe_later;
+	o.answer_on_push = true;
+	o.stop_on_push = true;
+	run(l);
+	assert_int_equal(o.pushes, 1);
+	assert_int_equal(o.downs, 0);
+	rconn_close(&o.c);
+	for (int i = 0; i < BUSY_PIPES; i++) {
+		loop_io_del(l, &busy_io[i]);
+		close(busy_fds[i][0]);
+		close(busy_fds[i][1]);
+	}
 	loop_free(l);
 }
 
@@ -715,6 +880,12 @@ main(void)
 		    srv_teardown),
 		cmocka_unit_test_setup_teardown(test_deadline, srv_setup,
 		    srv_teardown),
+		cmocka_unit_test_setup_teardown(test_busy_loop_is_no_timeout,
+		    srv_setup, srv_teardown),
+		cmocka_unit_test_setup_teardown(test_busy_loop_long_answer,
+		    srv_setup, srv_teardown),
+		cmocka_unit_test_setup_teardown(test_busy_loop_unsent_heartbeat,
+		    srv_setup, srv_teardown),
 		cmocka_unit_test_setup_teardown(test_subscribe, srv_setup,
 		    srv_teardown),
 		cmocka_unit_test_setup_teardown(test_auth, srv_setup_auth,
