@@ -28,6 +28,11 @@
 
 struct loop;
 struct addr_ctx;
+/* A VIP's first decision waits at most this long for inputs still being
+ * asked; a safety net, their connections' own deadlines end the wait long
+ * before. */
+#define VIP_STARTUP_MAX	30000	/* ms */
+
 struct vip;
 
 #define VIP_MAX_LOCAL_ADDRS	256

@@ -72,11 +72,6 @@ struct vip {
 /* vip.c */
 void vip_changed(void *arg);		/* an input changed: decide again */
 
-/* The first decision waits at most this long for inputs still being
- * asked (vip_startup_over()); a safety net, their connections' own
- * deadlines end the wait long before. */
-#define VIP_STARTUP_MAX	30000	/* ms */
-
 /* vip_inputs.c: everything decide() is given, from the watchers */
 bool vip_inputs_ready(const struct vip *v);
 bool vip_startup_over(const struct vip *v);

@@ -102,6 +102,31 @@ test_ready_waits_for_an_early_claims_probe(void **state)
 	assert_int_equal(fx.addrs_at_ready, 1);
 }
 
+/* The first decision waits for a Sentinel that is still being asked (its
+ * connection being made), not for a fixed time: a vipd with many VIPs
+ * may spend longer than command-timeout starting them all. */
+static void
+test_startup_waits_for_a_sentinel_still_asked(void **state)
+{
+	(void)state;
+	fx_start(&(struct fx_opts){ .noarp = true,
+	    .extra = "command-timeout = 400" });
+	fx_node(NODE_ROLE_MASTER);
+	fx_view(0, 'u');
+	fx_view(1, 'u');	/* the third Sentinel: its connect is slow */
+	fake_sentinel_rconn(fx_sentinel(2))->state = RCONN_CONNECTING;
+	fake_advance(1000);
+	assert_int_equal(fake_addr_adds, 0);
+	assert_int_equal(fx.ready, 0);
+	fx_view(2, 'x');	/* ... and gives up */
+	assert_log(1, "+vip-acquired", "(local master; 2/3 sentinels agree) "
+	    "[init -> held]");
+	assert_true(fx_holds());
+	assert_int_equal(fx.ready, 1);
+}
+
+/* A Sentinel nobody is asking any more (its connection down, waiting to
+ * reconnect) does not hold the first decision past command-timeout. */
 static void
 test_startup_deadline_is_command_timeout(void **state)
 {
@@ -110,7 +135,8 @@ test_startup_deadline_is_command_timeout(void **state)
 	    .extra = "command-timeout = 400" });
 	fx_node(NODE_ROLE_MASTER);
 	fx_view(0, 'u');
-	fx_view(1, 'u');	/* the third Sentinel never answers */
+	fx_view(1, 'u');
+	fake_sentinel_rconn(fx_sentinel(2))->state = RCONN_DOWN;
 	fake_advance(399);
 	assert_int_equal(fake_addr_adds, 0);
 	assert_int_equal(fx.ready, 0);
@@ -126,15 +152,32 @@ test_startup_deadline_without_answers(void **state)
 {
 	(void)state;
 	fx_start(&ARP);
-	fake_advance(199);
+	fake_advance(200);	/* command-timeout, auto: 200 ms */
+	/* every connection still being made: wait for them */
 	assert_int_equal(fx.ready, 0);
-	fake_advance(1);	/* command-timeout, auto: 200 ms */
+	fake_node_rconn(fx_local())->state = RCONN_DOWN;
+	for (size_t i = 0; i < FX_N; i++)
+		fake_sentinel_rconn(fx_sentinel(i))->state = RCONN_DOWN;
+	fake_advance(200);
 	/* nothing known: no claim, and READY all the same */
 	assert_log(1, "-vip-released", "(local node 192.0.2.11:6379 "
 	    "unreachable) [init -> released]");
 	assert_int_equal(fake_probes_started, 0);
 	assert_int_equal(fx.ready, 1);
 	assert_int_equal(fx.addrs_at_ready, 0);
+}
+
+/* However long the connections take, VIP_STARTUP_MAX ends the wait. */
+static void
+test_startup_max(void **state)
+{
+	(void)state;
+	fx_start(&ARP);
+	fake_advance(VIP_STARTUP_MAX - 1);
+	assert_int_equal(fx.ready, 0);
+	fake_advance(200);
+	assert_log(1, "-vip-released", "[init -> released]");
+	assert_int_equal(fx.ready, 1);
 }
 
 static void
@@ -647,8 +690,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_startup_waits_for_every_watcher),
 		T(test_ready_waits_for_an_early_claims_probe),
+		T(test_startup_waits_for_a_sentinel_still_asked),
 		T(test_startup_deadline_is_command_timeout),
 		T(test_startup_deadline_without_answers),
+		T(test_startup_max),
 		T(test_startup_adopts_what_it_finds),
 		T(test_startup_removes_what_it_must_not_hold),
 		T(test_ready_once),
