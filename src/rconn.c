@@ -399,6 +399,28 @@ auth_cb(void *arg, const redisReply *reply, uintptr_t tag)
 	rconn_up_now(c);
 }
 
+/* A reply came: the next request in a pipeline is waited for from now
+ * on, not from when the whole pipeline was written. A Sentinel asked
+ * about a thousand masters in one write answers them one by one, busy
+ * with its own work between its reads: what command-timeout bounds is
+ * how long the peer may stay silent while we wait, not the length of a
+ * pipeline (at 1,000 masters the whole answer took longer than 200 ms,
+ * every Sentinel was dropped as silent, and every reconnect asked again).
+ * A peer that stops answering still goes down one command-timeout after
+ * its last reply, and on_down's `since` is that reply. */
+static void
+pipeline_progress(struct rconn *c)
+{
+	struct rconn_request *next = &c->reqs[c->req_head];
+	uint64_t now;
+
+	if (!c->req_count || !next->sent)
+		return;
+	now = loop_now();
+	if (next->sent < now)
+		next->sent = now;
+}
+
 /* One reply: to the oldest request, or to on_push once subscribed. */
 static void
 dispatch(struct rconn *c, const redisReply *reply)
@@ -410,6 +432,7 @@ dispatch(struct rconn *c, const redisReply *reply)
 		r = c->reqs[c->req_head];
 		c->req_head = (c->req_head + 1) % c->req_cap;
 		c->req_count--;
+		pipeline_progress(c);
 		rearm_watchdog(c);
 		/* (AUTH's callback is ours, with the connection as tag.) */
 		r.cb(c->arg, reply, r.tag);

@@ -579,6 +579,41 @@ test_busy_loop_unsent_heartbeat(void **state)
 	loop_free(l);
 }
 
+/* A pipeline longer than command-timeout whose answers keep coming: ten
+ * BLPOPs that each wait 100 ms for nothing, one after the other on the
+ * server, take a second in all with 300 ms allowed. The peer is never
+ * silent for 300 ms, so it stays up. */
+static void
+slow_pipeline(struct obs *o)
+{
+	for (uintptr_t i = 0; i < 10; i++)
+		assert_int_equal(rconn_command(&o->c, obs_reply, i,
+		    "BLPOP vipd-test.nokey 0.1"), 0);
+}
+
+static void
+test_pipeline_progress(void **state)
+{
+	struct redis_srv *srv = *state;
+	struct loop *l;
+	struct obs o;
+	uint64_t t0;
+
+	SKIP_WITHOUT_SERVER(srv);
+	l = loop_new();
+	obs_open(&o, l, srv->port);
+	o.on_up = slow_pipeline;
+	o.stop_after_replies = 10;
+	o.stop_on_down = true;
+	t0 = loop_now();
+	run(l);
+	assert_int_equal(o.downs, 0);
+	assert_int_equal(o.replies, 10);
+	assert_true(loop_now() - t0 >= 900);
+	rconn_close(&o.c);
+	loop_free(l);
+}
+
 /* SUBSCRIBE: confirmations and messages go to on_push. */
 static struct obs *publisher;
 
@@ -885,6 +920,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_busy_loop_long_answer,
 		    srv_setup, srv_teardown),
 		cmocka_unit_test_setup_teardown(test_busy_loop_unsent_heartbeat,
+		    srv_setup, srv_teardown),
+		cmocka_unit_test_setup_teardown(test_pipeline_progress,
 		    srv_setup, srv_teardown),
 		cmocka_unit_test_setup_teardown(test_subscribe, srv_setup,
 		    srv_teardown),
