@@ -140,7 +140,7 @@ static void
 test_resolve_search(void **state)
 {
 	char tmpl[] = "/tmp/test_reexec.XXXXXX", path_env[512], out[PATH_MAX];
-	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], f[PATH_MAX];
+	char a[64], b[64], c[64], f[128];
 	char *top = mkdtemp(tmpl);
 
 	(void)state;

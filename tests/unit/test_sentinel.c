@@ -237,8 +237,8 @@ setup(void **state)
 {
 	fake_watch_setup(state);
 	memset(said, 0, sizeof(said));
-	said[0] = (struct said){ "alpha", A_ADDR, NULL, 1000, 2, 3000 };
-	said[1] = (struct said){ "beta", B_ADDR, NULL, 5000, 2, 60000 };
+	said[0] = (struct said){ "alpha", A_ADDR, NULL, 1000, 2, 3000, NULL };
+	said[1] = (struct said){ "beta", B_ADDR, NULL, 5000, 2, 60000, NULL };
 	snprintf(hb, sizeof(hb), "__vipd__:hb:%ld", (long)getpid());
 	return 0;
 }
