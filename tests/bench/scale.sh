@@ -74,6 +74,14 @@
 #   BENCH_SCALE_IDLE=60                 seconds of each idle window
 #   BENCH_SCALE_FAILOVERS=5             failovers per count (0: none)
 #   BENCH_SCALE_PROFILE=perf            perf | strace | none, after the window
+#   BENCH_SCALE_REPLICAS=1              0: no replicas for the background
+#                                       masters (half the processes, no
+#                                       peers for vipd to watch; n2's vipd
+#                                       then has mymaster's VIP only)
+#   BENCH_SCALE_DOWN_AFTER=1000         down-after-milliseconds of every
+#                                       master, mymaster's too (vipd derives
+#                                       its intervals from it: 1000 gives a
+#                                       200 ms command-timeout)
 #   BENCH_SCALE_DEBUG=1                 run vipd with -d (the idle figures
 #                                       then include debug logging)
 #   BENCH_REPORT=FILE                   also write the figures as TSV
@@ -98,6 +106,8 @@ COUNTS=${BENCH_SCALE_COUNTS:-1 32 256 1000}
 IDLE=${BENCH_SCALE_IDLE:-60}
 NFAIL=${BENCH_SCALE_FAILOVERS:-5}
 PROFILE=${BENCH_SCALE_PROFILE:-perf}
+REPLICAS=${BENCH_SCALE_REPLICAS:-1}
+DOWN_AFTER=${BENCH_SCALE_DOWN_AFTER:-1000}
 DBG=
 [ "${BENCH_SCALE_DEBUG:-0}" = 1 ] && DBG=-d
 BG_PORT0=7000
@@ -157,6 +167,12 @@ done
 log "building the seed cluster (BENCH_DIR=$BENCH_DIR)"
 cluster_up || die "the seed cluster did not come up"
 NS_CLEANUP_HOOKS+=(bench_dir_cleanup)
+if [ "$DOWN_AFTER" != 1000 ]; then
+	for n in $CLUSTER_SENTINEL_NODES; do
+		[ "$(cluster_sentinel_cli "$n" SENTINEL SET "$CLUSTER_MASTER_NAME" down-after-milliseconds "$DOWN_AFTER")" = OK ] ||
+			die "SENTINEL SET mymaster down-after-milliseconds $DOWN_AFTER on $n"
+	done
+fi
 
 # sentinel_debug INFO_MS HELLO_MS: Sentinel's periods on all three.
 sentinel_debug() {
@@ -180,11 +196,14 @@ bg_up() {
 	for ((i = from; i <= to; i++)); do scale_redis n1 "${SCALE_PORT[$i]}" "$BENCH_DIR/bg" || return 1; done
 	# shellcheck disable=SC2046
 	wait_for 120 scale_redis_up n1 $(bg_ports "$from" "$to") || { log "masters on n1 did not start"; return 1; }
-	for ((i = from; i <= to; i++)); do scale_redis n2 "${SCALE_PORT[$i]}" "$BENCH_DIR/bg" n1 || return 1; done
-	# shellcheck disable=SC2046
-	wait_for 300 scale_replicas_synced n2 $(bg_ports "$from" "$to") || { log "replicas on n2 did not sync"; return 1; }
+	if [ "$REPLICAS" = 1 ]; then
+		for ((i = from; i <= to; i++)); do scale_redis n2 "${SCALE_PORT[$i]}" "$BENCH_DIR/bg" n1 || return 1; done
+		# shellcheck disable=SC2046
+		wait_for 300 scale_replicas_synced n2 $(bg_ports "$from" "$to") ||
+			{ log "replicas on n2 did not sync"; return 1; }
+	fi
 	log "servers up and in sync after $(($(date +%s) - t)) s; SENTINEL MONITOR m$from..m$to"
-	scale_monitor "$from" "$to" 1000 "$BENCH_DIR/monitor.$from" || { log "SENTINEL MONITOR failed"; return 1; }
+	scale_monitor "$from" "$to" "$DOWN_AFTER" "$BENCH_DIR/monitor.$from" || { log "SENTINEL MONITOR failed"; return 1; }
 	BG_DONE=$to
 	log "background masters m$from..m$to ready after $(($(date +%s) - t)) s"
 }
@@ -198,7 +217,7 @@ sentinels_know() {
 		[ "$k" = "$count" ] || return 1
 		for i in 1 $((count / 2)) $((count - 1)); do
 			if [ "$i" -lt 1 ] || [ "$i" -ge "$count" ]; then continue; fi
-			[ "$(cluster_sentinel_cli "$s" SENTINEL MASTER "m$i" | awk 'p { print; exit } $0 == "num-slaves" { p = 1 }')" = 1 ] ||
+			[ "$(cluster_sentinel_cli "$s" SENTINEL MASTER "m$i" | awk 'p { print; exit } $0 == "num-slaves" { p = 1 }')" = "$REPLICAS" ] ||
 				return 1
 		done
 	done
@@ -300,7 +319,11 @@ measure_count() {
 	sentinel_debug 10000 2000 || log "SENTINEL DEBUG (default periods) failed"
 	vipd_start n1 "$N" "$N" || die "vipd on n1 did not start"
 	DEC1=$DECIDED_MS
-	vipd_start n2 "$N" "$N" || die "vipd on n2 did not start"
+	if [ "$REPLICAS" = 1 ]; then
+		vipd_start n2 "$N" "$N" || die "vipd on n2 did not start"
+	else
+		vipd_start n2 1 "$N" || die "vipd on n2 did not start"
+	fi
 	DEC2=$DECIDED_MS
 	log "$N VIPs: decided after $DEC1 ms (n1), $DEC2 ms (n2)"
 	tsv "$N" n1 decided_ms "$DEC1"
@@ -462,7 +485,12 @@ LOAD1=$(loadavg)
 {
 	echo "vipd scale benchmark: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs, $(redis-server --version | awk '{ print $1, $2, $3 }')"
 	echo "  vipd $CLUSTER_VIPD; load average at start $LOAD0, at end $LOAD1; run time $(($(date +%s) - T0)) s"
-	echo "  idle: ${IDLE} s per count, Sentinel default periods; failovers: info-period 4000; n1 holds the background VIPs, n2 has their replicas"
+	echo "  idle: ${IDLE} s per count, Sentinel default periods; failovers: info-period 4000; down-after-milliseconds $DOWN_AFTER"
+	if [ "$REPLICAS" = 1 ]; then
+		echo "  n1 holds the background VIPs, n2 has their replicas (and the same VIPs)"
+	else
+		echo "  n1 holds the background VIPs, which have no replicas; n2's vipd has mymaster's VIP only"
+	fi
 	echo
 	echo "  VIPs | RSS MB n1 / n2 | idle CPU % n1 / n2 | conns into Sentinels n1 / n2 | fds n1 n2 | data/total conns n1 / n2 | Sentinels CPU % | decided ms n1 / n2 | outage ms median (min-max) | bg transitions / bad samples / Sentinel switches | load avg"
 	printf '%s\n' "${ROWS[@]}"
