@@ -43,9 +43,14 @@ struct loop_io {
 
 struct loop_timer {
 	uint64_t when;		/* absolute, ms, monotonic */
+	uint64_t seq;		/* arming order, for equal deadlines */
 	loop_timer_cb cb;
 	void *arg;
 	bool armed;
+	bool due;		/* on the loop's due list, not in the heap */
+	/* The loop's: links in its pairing heap (prev is the parent for a
+	 * first child, the left sibling otherwise) or on its due list. */
+	struct loop_timer *child, *sibling, *prev;
 	struct loop_timer *next;
 	struct loop_timer **pprev;
 };

@@ -157,6 +157,78 @@ test_timer_rearm_cancel(void **state)
 	loop_free(rec.l);
 }
 
+/* Many timers, armed, re-armed and cancelled in a random order: those
+ * left armed fire by deadline, equal deadlines in the order of their last
+ * arming, and the cancelled ones not at all (the heap's removals from the
+ * middle as well as from the top). */
+#define MANY	2000
+
+struct many {
+	struct loop_timer t;
+	uint64_t when;
+	unsigned int armed_at;	/* order of the last arming */
+	bool armed;
+};
+
+static struct many many[MANY];
+static int many_fired[MANY], many_nfired;
+
+static void
+many_cb(void *arg)
+{
+	many_fired[many_nfired++] = (int)((struct many *)arg - many);
+}
+
+static void stop_cb(void *arg);
+
+static void
+test_timer_many(void **state)
+{
+	struct loop_timer wd, stop;
+	struct loop *l = new_loop(&wd);
+	uint64_t base = loop_now() - 1000;
+	unsigned int order = 0;
+	int expect_n = 0;
+
+	(void)state;
+	srandom(7);
+	many_nfired = 0;
+	for (int i = 0; i < MANY; i++)
+		loop_timer_init(&many[i].t, many_cb, &many[i]);
+	for (int step = 0; step < 4 * MANY; step++) {
+		struct many *m = &many[random() % MANY];
+
+		if (random() % 4 == 0) {
+			loop_timer_cancel(l, &m->t);
+			m->armed = false;
+		} else {
+			/* 50 distinct deadlines: many ties. */
+			m->when = base + (uint64_t)(random() % 50);
+			loop_timer_arm_at(l, &m->t, m->when);
+			m->armed = true;
+			m->armed_at = order++;
+		}
+	}
+	loop_timer_init(&stop, stop_cb, l);
+	loop_timer_arm_at(l, &stop, base + 50);
+	run_loop(l, &wd);
+	for (int i = 0; i < MANY; i++) {
+		assert_int_equal(many[i].t.armed, false);
+		if (many[i].armed)
+			expect_n++;
+	}
+	assert_int_equal(many_nfired, expect_n);
+	for (int k = 1; k < many_nfired; k++) {
+		const struct many *a = &many[many_fired[k - 1]];
+		const struct many *b = &many[many_fired[k]];
+
+		assert_true(a->armed && b->armed);
+		assert_true(a->when < b->when ||
+		    (a->when == b->when && a->armed_at < b->armed_at));
+	}
+	loop_free(l);
+}
+
 /* A timer re-arming itself with delay 0 forever must not starve fds. */
 struct spin {
 	struct loop *l;
@@ -507,6 +579,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timer_order),
 		cmocka_unit_test(test_timer_rearm_cancel),
+		cmocka_unit_test(test_timer_many),
 		cmocka_unit_test(test_timer_no_starvation),
 		cmocka_unit_test(test_io_deleted_in_batch),
 		cmocka_unit_test(test_io_freed_in_batch),
