@@ -192,7 +192,7 @@ bg_up() {
 	local from=$1 to=$2 i t
 	[ "$from" -le "$to" ] || return 0
 	t=$(date +%s)
-	log "background masters m$from..m$to: starting $((2 * (to - from + 1))) redis-servers"
+	log "background masters m$from..m$to: starting $(((REPLICAS + 1) * (to - from + 1))) redis-servers"
 	for ((i = from; i <= to; i++)); do scale_redis n1 "${SCALE_PORT[$i]}" "$BENCH_DIR/bg" || return 1; done
 	# shellcheck disable=SC2046
 	wait_for 120 scale_redis_up n1 $(bg_ports "$from" "$to") || { log "masters on n1 did not start"; return 1; }
@@ -269,13 +269,13 @@ vipd_start() {
 # transitions NODE FROM_MS [bg]: state changes NODE's vipd logged at or
 # after FROM_MS (Unix ms); with "bg", only the background VIPs'.
 transitions() {
-	local node=$1 from=$2 which=${3:-all} line n=0 t
-	while IFS= read -r line; do
-		t=$(scale_log_ms "$line") || continue
-		[ "$t" -ge "$from" ] && n=$((n + 1))
-	done < <(grep -E -- '(\+vip-acquired|\+vip-adopted|-vip-released|\+vip-fault)' "${VIPD_LOG[$node]}" |
-		if [ "$which" = bg ]; then grep -E 'vip m[0-9]+:'; else cat; fi)
-	echo "$n"
+	local node=$1 from=$2 which=${3:-all} stamp
+	# From as the log writes its time, to the millisecond: one awk over
+	# the log, not a date(1) per line (a flapping VIP writes thousands).
+	stamp="$(date -d "@$((from / 1000))" '+%Y-%m-%d %H:%M:%S').$(printf '%03d' $((from % 1000)))"
+	grep -E -- '(\+vip-acquired|\+vip-adopted|-vip-released|\+vip-fault)' "${VIPD_LOG[$node]}" |
+		if [ "$which" = bg ]; then grep -E 'vip m[0-9]+:'; else cat; fi |
+		awk -v s="$stamp" 'substr($0, 1, 23) >= s { n++ } END { print n + 0 }'
 }
 
 declare -A VIPD_LOG=()
