@@ -74,8 +74,9 @@ int probe_build_arp(uint8_t *buf, size_t len, const uint8_t mac[6],
     const struct in_addr *addr);
 
 /* Duplicate address detection NS (RFC 4862 5.4.2): from :: to the
- * solicited-node group ff02::1:ffXX:XXXX of addr (Ethernet 33:33:ff:XX:XX:XX),
- * hop limit 255, target addr, no source link-layer option. Returns
+ * solicited-node group of addr (ff02::1:ff00:0/104 with the low 24 bits
+ * of addr; Ethernet 33:33:ff and the same 24 bits), hop limit 255,
+ * target addr, no source link-layer option. Returns
  * PROBE_NS_LEN or -EINVAL. */
 int probe_build_ns(uint8_t *buf, size_t len, const uint8_t mac[6],
     const struct in6_addr *addr);

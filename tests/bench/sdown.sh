@@ -31,15 +31,8 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
 tests=$(cd "$(dirname "$0")/.." && pwd)
-[ -n "${top_srcdir:-}" ] || top_srcdir=$(cd "$tests/.." && pwd)
-[ -n "${top_builddir:-}" ] || top_builddir=$top_srcdir
-export top_srcdir top_builddir
-# shellcheck source=tests/lib/netns.sh
-. "$tests/lib/netns.sh"
-# shellcheck source=tests/lib/cluster.sh
-. "$tests/lib/cluster.sh"
-# shellcheck source=tests/bench/lib.sh
-. "$tests/bench/lib.sh"
+# shellcheck source=tests/bench/setup.sh
+. "$tests/bench/setup.sh"
 
 ROUNDS=${SDOWN_ROUNDS:-10}
 MODES=${SDOWN_MODES:-plain tls}
