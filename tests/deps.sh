@@ -24,15 +24,20 @@ deps_install() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	# frr (tests/net/routed.sh starts its daemons itself, per namespace)
-	# would start its own service in the host's namespace: no package
-	# service starts during this install (invoke-rc.d and
-	# deb-systemd-invoke ask policy-rc.d), unless a policy is in place.
+	# would start its own service in the host's namespace.
+	deps_no_services apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# deps_no_services CMD...: run CMD (an apt-get install) with no package
+# service starting (invoke-rc.d and deb-systemd-invoke ask policy-rc.d),
+# unless a policy is in place already; CMD's status.
+deps_no_services() {
 	local policy='' rc
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d &&
 			policy=/usr/sbin/policy-rc.d
 	fi
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	"$@"
 	rc=$?
 	[ -n "$policy" ] && rm -f "$policy"
 	return $rc

@@ -135,17 +135,9 @@ command -v redis-sentinel >/dev/null || need_pkgs+=(redis-sentinel)
 { command -v redis-cli && command -v redis-benchmark; } >/dev/null || need_pkgs+=(redis-tools)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
 	bench_log "installing ${need_pkgs[*]}"
-	# Keep the packages' own services from starting (invoke-rc.d asks
-	# policy-rc.d); only when no policy is in place already.
-	policy=
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d &&
-			policy=/usr/sbin/policy-rc.d
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >&2
-	rc=$?
-	[ -n "$policy" ] && rm -f "$policy"
-	[ $rc -eq 0 ] || die "apt-get install ${need_pkgs[*]} failed"
+	# Keep the packages' own services from starting (tests/deps.sh).
+	DEBIAN_FRONTEND=noninteractive deps_no_services apt-get install -y -q "${need_pkgs[@]}" >&2 ||
+		die "apt-get install ${need_pkgs[*]} failed"
 fi
 haproxy -v | head -n 1 | grep -q 'version 2\.6' || bench_log "note: $(haproxy -v | head -n 1) (the seed set-up is 2.6)"
 
