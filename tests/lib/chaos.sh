@@ -143,7 +143,7 @@ chaos_variant() {
 
 # chaos_begin ID NAME: start the observers; returns once writes are acknowledged.
 chaos_begin() {
-	SC_ID=$1 SC_NAME="$2$(chaos_variant)" SC_ALLOW_MULTI=0 SC_NO_FLAP_CHECK=0 SC_TF=0
+	SC_ID=$1 SC_NAME="$2$(chaos_variant)" SC_ALLOW_MULTI=0 SC_HOLD_ACKS=0 SC_NO_FLAP_CHECK=0 SC_TF=0
 	SC_DIR="$CLUSTER_DIR/s$SC_ID"
 	mkdir -p "$SC_DIR"
 	SC_T0=$(cluster_now) SC_WALL0=$(date +%H:%M:%S.%3N)
@@ -248,7 +248,8 @@ chaos_write_figures() {
 chaos_ms() { if [ "$1" = - ]; then echo -; else cluster_ms_to_s "$1"; fi; }
 
 # chaos_end: stop the observers, the figures, the common checks, the report.
-# SC_ALLOW_MULTI=1: the scenario checks double holding itself.
+# SC_ALLOW_MULTI=1: the scenario checks double holding itself; SC_HOLD_ACKS=1:
+# see below.
 chaos_end() {
 	local fin fnode hold rel claim multi overlap flaps acks gap lost repl bad tag
 	tag="[$SC_ID]"
@@ -289,9 +290,24 @@ chaos_end() {
 		check "$tag the final holder keeps the VIP once it has claimed it (no release/re-acquire flap: $flaps)" \
 			test "${flaps:-0}" = 0
 	fi
-	check "$tag every acknowledged write not lost to replication is on the final master (missing: $lost)" \
-		test "$lost" = 0 -a "$acks" -gt 0
-	check "$tag no write acknowledged by a node Sentinel did not name ($bad)" test "$bad" = 0
+	# SC_HOLD_ACKS=1 (a hold-down longer than down-after, which vipd
+	# warns about): the old holder, cut off, keeps the VIP until its
+	# hold-down ends, so writes it takes after the majority named another
+	# node and before that node's claim reached the client are the bound
+	# overlap's, not a fault. Only those are set apart: by the old holder,
+	# acknowledged before it let go; any other still fails below.
+	local stale=0 stale_lost=0
+	if [ "${SC_HOLD_ACKS:-0}" = 1 ] && [ "$rel" != - ] && [ -s "$SC_DIR/bad-acks" ]; then
+		read -r stale stale_lost <<<"$(awk -v ip="${CLUSTER_IP[$CHAOS_M]}" -v until=$((SC_TF + rel)) '
+			$1 == "ack" && $8 == ip && $4 <= until { a++ }
+			$1 == "missing" && $6 == ip && $4 <= until { m++ }
+			END { print a + 0, m + 0 }' "$SC_DIR/bad-acks")"
+		diag "$tag $stale writes acknowledged by the old holder $CHAOS_M after the majority named another node, before it let go ($stale_lost of them lost)"
+	fi
+	check "$tag every acknowledged write not lost to replication is on the final master (missing: $lost, $stale_lost in the bound overlap)" \
+		test $((lost - stale_lost)) = 0 -a "$acks" -gt 0
+	check "$tag no write acknowledged by a node Sentinel did not name ($bad, $stale in the bound overlap)" \
+		test $((bad - stale)) = 0
 	[ -s "$SC_DIR/bad-acks" ] && head -n 5 "$SC_DIR/bad-acks" | sed 's/^/#   /'
 	diag "$tag $SC_NAME: release $(chaos_ms "$rel") s, claim $(chaos_ms "$claim") s," \
 		"max write gap $(chaos_ms "$gap") s, acked writes lost to the VIP $lost," \

@@ -220,6 +220,7 @@ no-quorum-hold-down = $hd" bound=$((hd + 200 + 300)) what="poll 200, timeout 300
 	M=$CHAOS_M R=$CHAOS_R
 	begin "4$v" "partition, $([ "$hd" = auto ] && echo "default timing" || echo "no-quorum-hold-down $hd")" || return
 	SC_ALLOW_MULTI=1
+	if [ "$v" = a ]; then SC_HOLD_ACKS=1; fi
 	chaos_fault
 	partition add "$M" || { not_ok "[4$v] blackhole routes"; partition del "$M" 2>/dev/null; chaos_end; return; }
 	diag "[4$v] $M cut off from $R and n3 (blackhole routes both ways); $what"
