@@ -103,9 +103,12 @@ struct vip_config {
 	 * for the VIP before claiming it. */
 	bool wire_probe;
 
-	/* After letting go of the VIP, answer the SYNs of clients that still
-	 * send them here with a reset (refuse.h), for a few seconds. */
+	/* After letting go of the VIP, take care of the SYNs of clients that
+	 * still send them here (refuse.h), for a few seconds: keep them and
+	 * hand them on to the new holder when it announces itself, or (with
+	 * refuse_reset_only, "reset") answer each with a reset at once. */
 	bool refuse_after_release;
+	bool refuse_reset_only;
 
 	char *notify;			/* program run on each transition;
 					 * NULL = none */

@@ -87,6 +87,9 @@ int config_check_interface(const char *s, char *err, size_t errlen);
 /* One of two words: "key must be "a" or "b", not "value"". */
 int config_check_choice(const char *key, const char *value, const char *a,
     const char *b, char *err, size_t errlen);
+/* One of a NULL-terminated list: "key must be "a", "b" or "c", not ...". */
+int config_check_choices(const char *key, const char *value,
+    const char *const *choices, char *err, size_t errlen);
 
 /* A Redis ACL user name: not empty, no spaces or control characters. */
 int config_check_user(const char *key, const char *s, char *err, size_t errlen);

@@ -120,6 +120,11 @@ struct decision {
 	/* Probe the wire for the VIP and decide again with the result. */
 	bool want_probe;
 	bool early;		/* HOLD by early claim (rule 5) */
+	/* Whatever the verdict: a reachable Sentinel names another node, or
+	 * leads a failover away from this node that has selected another
+	 * node (the VIP is on its way elsewhere; refuse.h may hand stale
+	 * SYNs on to whoever announces it). */
+	bool moving_away;
 };
 
 void decide(const struct decide_input *in, struct decision *out);

@@ -85,9 +85,11 @@ int frame_build_tcp(uint8_t *buf, size_t len, const struct frame_tcp *t);
 #define FRAME_BPF_MAX	640	/* instructions; enough for FRAME_ADDRS_MAX */
 #define FRAME_ADDRS_MAX	64	/* addresses one filter matches */
 /* How many bytes of a matching frame reach user space: enough for the
- * Ethernet header, the longest IPv4 header (60) and a TCP header (20), or
- * for an IPv6 neighbour advertisement with a link-layer option (86). */
-#define FRAME_SNAPLEN	128
+ * Ethernet header, the longest IPv4 header (60) and the longest TCP header
+ * (60), so that refuse can hand on any SYN without data whole (and one
+ * with a few bytes of TCP Fast Open data), or for an IPv6 neighbour
+ * advertisement with a link-layer option (86). */
+#define FRAME_SNAPLEN	192
 
 enum frame_bpf_load {
 	FRAME_LD_B,		/* byte at off */

@@ -241,9 +241,12 @@ config_check_str(int key, const char *name, const char *value, char *err,
 	case K_POLICY:
 		return config_check_choice(name, value, "release", "keep",
 		    err, errlen);
+	case K_REFUSE:
+		return config_check_choices(name, value,
+		    (const char *const[]){ "yes", "reset", "no", NULL }, err,
+		    errlen);
 	case K_EARLY_CLAIM:
 	case K_WIRE_PROBE:
-	case K_REFUSE:
 	case K_TLS:
 	case K_SENTINEL_TLS:
 		return config_check_choice(name, value, "yes", "no", err,
@@ -573,6 +576,8 @@ config_fill_vip(struct config_ctx *ctx, cfg_t *sec, struct vip_config *vc)
 	vc->wire_probe = strcmp(cfg_getstr(sec, "wire-probe"), "no") != 0;
 	vc->refuse_after_release = strcmp(cfg_getstr(sec,
 	    "refuse-after-release"), "no") != 0;
+	vc->refuse_reset_only = strcmp(cfg_getstr(sec,
+	    "refuse-after-release"), "reset") == 0;
 	if (config_dup_opt(sec, "notify", &vc->notify) < 0 ||
 	    config_fill_auth(ctx, sec, "redis", K_REDIS_USER, &vc->redis_user,
 	    &vc->redis_password_file, &vc->redis_password) < 0 ||

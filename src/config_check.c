@@ -240,10 +240,28 @@ int
 config_check_choice(const char *key, const char *value, const char *a,
     const char *b, char *err, size_t errlen)
 {
-	if (strcmp(value, a) == 0 || strcmp(value, b) == 0)
-		return 0;
-	return config_fail(err, errlen,
-	    "%s must be \"%s\" or \"%s\", not \"%s\"", key, a, b, value);
+	const char *const choices[] = { a, b, NULL };
+
+	return config_check_choices(key, value, choices, err, errlen);
+}
+
+int
+config_check_choices(const char *key, const char *value,
+    const char *const *choices, char *err, size_t errlen)
+{
+	char list[256];
+	size_t n, i, used = 0;
+
+	for (n = 0; choices[n]; n++)
+		if (strcmp(value, choices[n]) == 0)
+			return 0;
+	list[0] = '\0';
+	for (i = 0; i < n && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+		    "%s\"%s\"", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+		    choices[i]);
+	return config_fail(err, errlen, "%s must be %s, not \"%s\"", key,
+	    list, value);
 }
 
 /* AUTH and the ACL file format split on spaces: such a name cannot work. */

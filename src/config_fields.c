@@ -67,7 +67,8 @@ config_print_before(const struct vip_config *vc, const struct config_knob *kn,
 		fprintf(out, CONFIG_KEY_FMT "%s\n", "wire-probe",
 		    vc->wire_probe ? "yes" : "no");
 		fprintf(out, CONFIG_KEY_FMT "%s\n", "refuse-after-release",
-		    vc->refuse_after_release ? "yes" : "no");
+		    !vc->refuse_after_release ? "no" :
+		    vc->refuse_reset_only ? "reset" : "yes");
 		config_print_opt(out, "notify", vc->notify);
 	}
 }
@@ -193,6 +194,7 @@ config_vip_equal(const struct vip_config *a, const struct vip_config *b)
 	    a->early_claim != b->early_claim ||
 	    a->wire_probe != b->wire_probe ||
 	    a->refuse_after_release != b->refuse_after_release ||
+	    a->refuse_reset_only != b->refuse_reset_only ||
 	    !config_str_equal(a->notify, b->notify))
 		return false;
 	for (size_t i = 0; i < a->n_addresses; i++)

@@ -205,6 +205,25 @@ count_views(const struct decide_input *in, struct decision *out)
 	return first_other;
 }
 
+/* decision.moving_away: another node named, or a failover away from this
+ * node with its replacement selected, by a reachable Sentinel. */
+static bool
+moving_away(const struct decide_input *in, const struct decision *out)
+{
+	if (out->other > 0)
+		return true;
+	for (size_t i = 0; i < in->cfg->n_sentinels; i++) {
+		const struct sentinel_view *sv = &in->sentinels[i];
+
+		if (sv->reachable && sv->failover && sv->promoting &&
+		    in->now < sv->failover_since + DECIDE_FAILOVER_MAX &&
+		    decide_is_self(&in->self, &sv->failover_from) &&
+		    !decide_is_self(&in->self, &sv->promoting_to))
+			return true;
+	}
+	return false;
+}
+
 /* The local node: returns true if the decision is already made. */
 static bool
 decide_local(const struct decide_input *in, struct decision *out,
@@ -477,6 +496,7 @@ decide(const struct decide_input *in, struct decision *out)
 
 	memset(out, 0, sizeof(*out));
 	first_other = count_views(in, out);
+	out->moving_away = moving_away(in, out);
 
 	if (!in->link_present) {
 		verdict(out, VERDICT_FAULT, "interface %s not found",

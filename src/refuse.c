@@ -1,6 +1,7 @@
 /* refuse: reset the SYNs that still reach us for a released address
  * (refuse.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "probe.h"
 #include "refuse.h"
 
 /* Frames read per wakeup before yielding to the rest of the loop. */
@@ -29,15 +31,37 @@
 
 enum { V4, V6, NFAM };
 
+/* One SYN waiting for the new holder's announcement: the whole frame as
+ * received, and what refuse_parse_syn() read from it. */
+struct held {
+	uint8_t frame[FRAME_SNAPLEN];
+	size_t len;
+	int fam;
+	struct frame_tcp syn;
+};
+
 struct refuse {
 	struct loop *l;
 	int ifindex;
-	int fd[NFAM];
+	uint8_t mac[6];			/* ours */
+	int fd[NFAM];			/* SYNs for the addresses */
 	struct loop_io io[NFAM];
+	int ann_fd[NFAM];		/* ARP / NA naming them */
+	struct loop_io ann_io[NFAM];
 	struct netaddr *addrs;
 	size_t n;
 	uint64_t count;
-	/* The rate limit: when the last REFUSE_MAX_PER_SEC resets went out
+	uint64_t forwarded;
+	/* Who announced the addresses of each family since we started, and
+	 * whether the caller lets SYNs go there (refuse_may_forward()). */
+	bool have_target[NFAM];
+	uint8_t target[NFAM][6];
+	bool forward_ok;
+	bool keep;			/* refuse_start()'s */
+	struct held *held;		/* REFUSE_HELD_MAX, allocated at the
+					 * first SYN held */
+	size_t n_held;
+	/* The rate limit: when the last REFUSE_MAX_PER_SEC frames went out
 	 * (µs, monotonic), a ring; `next` is the oldest once it is full. */
 	uint64_t sent_us[REFUSE_MAX_PER_SEC];
 	unsigned int next;
@@ -186,6 +210,111 @@ refuse_build_rst(uint8_t *buf, size_t len, const struct frame_tcp *syn)
 	return frame_build_tcp(buf, len, &rst);
 }
 
+size_t
+refuse_frame_len(const uint8_t *frame, size_t len)
+{
+	size_t whole;
+
+	if (len < FRAME_ETH_HLEN)
+		return 0;
+	switch (frame_get16(frame + OFF_TYPE)) {
+	case ETHERTYPE_IP:
+		if (len < OFF_IP + FRAME_IP4_HLEN)
+			return 0;
+		whole = OFF_IP + frame_get16(frame + OFF_IP + 2);
+		break;
+	case ETHERTYPE_IPV6:
+		if (len < OFF_IP + FRAME_IP6_HLEN)
+			return 0;
+		whole = OFF_IP + FRAME_IP6_HLEN +
+		    frame_get16(frame + OFF_IP + 4);
+		break;
+	default:
+		return 0;
+	}
+	return whole <= len ? whole : 0;
+}
+
+/* The IP addresses and TCP segment of a whole frame (refuse_frame_len()
+ * bytes of it): the segment's offset and length. */
+static int
+segment(const uint8_t *f, size_t whole, int *family, size_t *off,
+    size_t *len)
+{
+	size_t ihl;
+
+	if (frame_get16(f + OFF_TYPE) == ETHERTYPE_IP) {
+		ihl = (size_t)(f[OFF_IP] & 0x0f) * 4;
+		*family = AF_INET;
+		*off = OFF_IP + ihl;
+	} else {
+		*family = AF_INET6;
+		*off = OFF_TCP6;
+	}
+	if (*off + FRAME_TCP_HLEN > whole)
+		return -EINVAL;
+	*len = whole - *off;
+	return 0;
+}
+
+/*
+ * Make the TCP checksum of the segment at `seg` right, or say it cannot
+ * be. A SYN captured on the host that sent it, or behind a virtual link
+ * (veth, virtio), may still carry the value the sender left for its NIC to
+ * complete: the sum of the pseudo-header only, not complemented (checksum
+ * offload). Complete that one as the NIC would have; leave a right one
+ * alone; any other is a damaged segment (-EBADMSG), not ours to repair.
+ */
+static int
+fix_checksum(int family, const uint8_t *src, const uint8_t *dst,
+    uint8_t *seg, size_t len)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+	uint8_t tail[8] = { 0 };
+	uint16_t stored = frame_get16(seg + 16), partial;
+	uint32_t sum;
+
+	if (frame_csum_l4(family, src, dst, IPPROTO_TCP, seg, len) == 0)
+		return 0;
+	tail[2] = (uint8_t)(len >> 8);
+	tail[3] = (uint8_t)len;
+	tail[7] = IPPROTO_TCP;
+	sum = frame_csum_add(0, src, alen);
+	sum = frame_csum_add(sum, dst, alen);
+	sum = frame_csum_add(sum, tail, sizeof(tail));
+	partial = (uint16_t)~frame_csum_fold(sum);
+	if (stored != partial)
+		return -EBADMSG;
+	seg[16] = seg[17] = 0;
+	frame_put16(seg + 16, frame_csum_l4(family, src, dst, IPPROTO_TCP,
+	    seg, len));
+	return 0;
+}
+
+int
+refuse_build_forward(uint8_t *buf, size_t buflen, const uint8_t *frame,
+    size_t len, const uint8_t from[6], const uint8_t to[6])
+{
+	size_t whole = refuse_frame_len(frame, len), off, seglen;
+	int family, ret;
+
+	/* Never to a group address (bit 0 of the first byte), nor to the
+	 * sender itself. */
+	if (whole == 0 || whole > buflen || (to[0] & 1) ||
+	    memcmp(to, from, 6) == 0 ||
+	    segment(frame, whole, &family, &off, &seglen) < 0)
+		return -EINVAL;
+	memcpy(buf, frame, whole);
+	ret = fix_checksum(family, buf + (family == AF_INET ? OFF_IP + 12 :
+	    OFF_IP + 8), buf + (family == AF_INET ? OFF_IP4_DST : OFF_IP6_DST),
+	    buf + off, seglen);
+	if (ret < 0)
+		return ret;
+	memcpy(buf, to, 6);
+	memcpy(buf + 6, from, 6);
+	return (int)whole;
+}
+
 int
 refuse_filter(int family, const struct netaddr *addrs, size_t n,
     struct sock_filter *prog, size_t max)
@@ -271,22 +400,45 @@ on_resume(void *arg)
 		    strerror(-ret));
 }
 
+/* Is the oldest of the last REFUSE_MAX_PER_SEC frames a second old (or
+ * were fewer sent)? */
+static bool
+under_limit(const struct refuse *r, uint64_t now)
+{
+	return r->used < REFUSE_MAX_PER_SEC ||
+	    now - r->sent_us[r->next] >= US_PER_SEC;
+}
+
+/* Take a slot of the rate limit, or say there is none. The slot is taken
+ * whether or not the send then works: the limit is on attempts. */
+static bool
+spend(struct refuse *r)
+{
+	uint64_t now = now_us();
+
+	if (!under_limit(r, now))
+		return false;
+	r->sent_us[r->next] = now;
+	r->next = (r->next + 1) % REFUSE_MAX_PER_SEC;
+	if (r->used < REFUSE_MAX_PER_SEC)
+		r->used++;
+	return true;
+}
+
 /*
- * May one more reset go out now? If not, stop reading until the oldest of
- * the last REFUSE_MAX_PER_SEC is a second old: the kernel then drops what
- * does not fit in the socket's buffer, which is cheaper than reading it.
+ * May we read one more SYN now? If the limit is spent, stop reading until
+ * the oldest of the last REFUSE_MAX_PER_SEC is a second old: the kernel
+ * then drops what does not fit in the socket's buffer, which is cheaper
+ * than reading it.
  */
 static bool
-allowed(struct refuse *r, uint64_t now)
+allowed(struct refuse *r)
 {
-	uint64_t oldest, wait_ms;
+	uint64_t now = now_us(), wait_ms;
 
-	if (r->used < REFUSE_MAX_PER_SEC)
+	if (under_limit(r, now))
 		return true;
-	oldest = r->sent_us[r->next];
-	if (now - oldest >= US_PER_SEC)
-		return true;
-	wait_ms = (oldest + US_PER_SEC - now + 999) / 1000;
+	wait_ms = (r->sent_us[r->next] + US_PER_SEC - now + 999) / 1000;
 	unwatch(r);
 	r->paused = true;
 	loop_timer_arm(r->l, &r->resume, wait_ms);
@@ -294,30 +446,146 @@ allowed(struct refuse *r, uint64_t now)
 }
 
 static void
-answer(struct refuse *r, int fd, const uint8_t *frame, size_t len)
+reset(struct refuse *r, int fam, const struct frame_tcp *syn)
 {
 	uint8_t rst[FRAME_TCP6_LEN];
-	struct frame_tcp syn;
-	uint64_t now = now_us();
 	int n, ret;
 
-	if (!refuse_parse_syn(frame, len, r->addrs, r->n, &syn))
+	if ((n = refuse_build_rst(rst, sizeof(rst), syn)) < 0 || !spend(r))
 		return;
-	n = refuse_build_rst(rst, sizeof(rst), &syn);
-	if (n < 0)
-		return;
-	/* The slot is taken whether or not the send works: the limit is on
-	 * attempts. */
-	r->sent_us[r->next] = now;
-	r->next = (r->next + 1) % REFUSE_MAX_PER_SEC;
-	if (r->used < REFUSE_MAX_PER_SEC)
-		r->used++;
-	ret = frame_send(fd, r->ifindex, rst, (size_t)n);
+	ret = frame_send(r->fd[fam], r->ifindex, rst, (size_t)n);
 	if (ret < 0) {
 		log_debug("refuse: send: %s", strerror(-ret));
 		return;
 	}
 	r->count++;
+}
+
+/* Hand the SYN on to the announcer; a SYN that cannot go (not whole, a
+ * damaged checksum) is reset instead. */
+static void
+forward(struct refuse *r, int fam, const uint8_t *frame, size_t len,
+    const struct frame_tcp *syn)
+{
+	uint8_t out[FRAME_SNAPLEN];
+	int n, ret;
+
+	n = refuse_build_forward(out, sizeof(out), frame, len, r->mac,
+	    r->target[fam]);
+	if (n < 0) {
+		reset(r, fam, syn);
+		return;
+	}
+	if (!spend(r))
+		return;
+	ret = frame_send(r->fd[fam], r->ifindex, out, (size_t)n);
+	if (ret < 0) {
+		log_debug("refuse: forward: %s", strerror(-ret));
+		return;
+	}
+	r->forwarded++;
+}
+
+/* A SYN nobody has announced a new place for yet: keep it (a newer SYN
+ * of the same connection replaces an older one); reset it if the frame
+ * is not whole. With no room left, the oldest kept SYN is reset to make
+ * room: its client has most likely given that connect up already, and if
+ * not, the reset makes it retry now. */
+static void
+hold(struct refuse *r, int fam, const uint8_t *frame, size_t len,
+    const struct frame_tcp *syn)
+{
+	struct held *h = NULL;
+	size_t whole = refuse_frame_len(frame, len), i;
+
+	if (whole == 0 || whole > sizeof(h->frame)) {
+		reset(r, fam, syn);
+		return;
+	}
+	if (!r->held && !(r->held = calloc(REFUSE_HELD_MAX, sizeof(*h)))) {
+		reset(r, fam, syn);
+		return;
+	}
+	for (i = 0; i < r->n_held && !h; i++)
+		if (r->held[i].fam == fam &&
+		    r->held[i].syn.sport == syn->sport &&
+		    netaddr_equal(&r->held[i].syn.src, &syn->src) &&
+		    netaddr_equal(&r->held[i].syn.dst, &syn->dst) &&
+		    r->held[i].syn.dport == syn->dport)
+			h = &r->held[i];
+	if (!h) {
+		if (r->n_held == REFUSE_HELD_MAX) {
+			reset(r, r->held[0].fam, &r->held[0].syn);
+			memmove(&r->held[0], &r->held[1],
+			    (REFUSE_HELD_MAX - 1) * sizeof(*h));
+			r->n_held--;
+		}
+		h = &r->held[r->n_held++];
+	}
+	memcpy(h->frame, frame, whole);
+	h->len = whole;
+	h->fam = fam;
+	h->syn = *syn;
+}
+
+/* Answer what is held for `fam` (both families if fam < 0): forwarded to
+ * the announced MAC when the caller allows it and one was announced,
+ * reset otherwise. */
+static void
+release_held(struct refuse *r, int fam)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < r->n_held; i++) {
+		struct held *h = &r->held[i];
+
+		if (fam >= 0 && h->fam != fam) {
+			r->held[kept++] = *h;
+			continue;
+		}
+		if (r->forward_ok && r->have_target[h->fam])
+			forward(r, h->fam, h->frame, h->len, &h->syn);
+		else
+			reset(r, h->fam, &h->syn);
+	}
+	r->n_held = kept;
+}
+
+/* `addr` was announced from r->target[fam]: answer what is kept for it,
+ * and say so (the first announcement of a move is worth a line; the
+ * repeats that follow it find nothing kept). */
+static void
+announced(struct refuse *r, int fam, const struct netaddr *addr)
+{
+	uint64_t fwd = r->forwarded, rst = r->count;
+	size_t kept = r->n_held;
+	char a[NETADDR_STRLEN];
+	const uint8_t *m = r->target[fam];
+
+	release_held(r, fam);
+	if (kept == r->n_held)
+		return;
+	log_debug("refuse: %s announced by %02x:%02x:%02x:%02x:%02x:%02x: "
+	    "%" PRIu64 " kept SYNs handed on, %" PRIu64 " reset",
+	    netaddr_fmt(addr, a, sizeof(a)), m[0], m[1], m[2], m[3], m[4],
+	    m[5], r->forwarded - fwd, r->count - rst);
+}
+
+static void
+answer(struct refuse *r, int fam, const uint8_t *frame, size_t len)
+{
+	struct frame_tcp syn;
+
+	if (!refuse_parse_syn(frame, len, r->addrs, r->n, &syn))
+		return;
+	if (!r->keep)
+		reset(r, fam, &syn);
+	else if (!r->have_target[fam])
+		hold(r, fam, frame, len, &syn);
+	else if (r->forward_ok)
+		forward(r, fam, frame, len, &syn);
+	else
+		reset(r, fam, &syn);
 }
 
 static void
@@ -333,7 +601,7 @@ on_readable(void *arg, uint32_t events)
 		if (r->fd[fam] < 0)
 			continue;
 		for (i = 0; i < READS_PER_WAKEUP; i++) {
-			if (!allowed(r, now_us()))
+			if (!allowed(r))
 				return;
 			len = frame_recv(r->fd[fam], buf, sizeof(buf),
 			    &pkttype);
@@ -347,7 +615,40 @@ on_readable(void *arg, uint32_t events)
 				break;
 			}
 			if (pkttype == PACKET_HOST)
-				answer(r, r->fd[fam], buf, (size_t)len);
+				answer(r, fam, buf, (size_t)len);
+		}
+	}
+}
+
+/* Somebody else announced (or answered for) one of the addresses: from
+ * now on that is where the family's SYNs belong. */
+static void
+on_announce(void *arg, uint32_t events)
+{
+	struct refuse *r = arg;
+	struct probe_result res;
+	uint8_t buf[FRAME_SNAPLEN];
+	int fam, i, pkttype, f;
+	ssize_t len;
+
+	(void)events;
+	for (fam = 0; fam < NFAM; fam++) {
+		if (r->ann_fd[fam] < 0)
+			continue;
+		for (i = 0; i < READS_PER_WAKEUP; i++) {
+			len = frame_recv(r->ann_fd[fam], buf, sizeof(buf),
+			    &pkttype);
+			if (len <= 0)
+				break;
+			memset(&res, 0, sizeof(res));
+			if (pkttype == PACKET_OUTGOING ||
+			    !probe_parse(buf, (size_t)len, r->mac, r->addrs,
+			    r->n, &res) || (res.mac[0] & 1))
+				continue;
+			f = res.addr.family == AF_INET ? V4 : V6;
+			memcpy(r->target[f], res.mac, 6);
+			r->have_target[f] = true;
+			announced(r, f, &res.addr);
 		}
 	}
 }
@@ -357,7 +658,7 @@ open_family(struct refuse *r, int fam)
 {
 	struct sock_filter prog[FRAME_BPF_MAX];
 	int family = fam == V4 ? AF_INET : AF_INET6;
-	int len, fd;
+	int len, fd, ret;
 
 	len = refuse_filter(family, r->addrs, r->n, prog, FRAME_BPF_MAX);
 	if (len < 0)
@@ -367,16 +668,28 @@ open_family(struct refuse *r, int fam)
 	if (fd < 0)
 		return fd;
 	r->fd[fam] = fd;
-	return 0;
+	/* Announcements matter only to SYNs kept for them. */
+	if (!r->keep)
+		return 0;
+	len = probe_filter(family, r->mac, r->addrs, r->n, prog,
+	    FRAME_BPF_MAX);
+	if (len < 0)
+		return len;
+	fd = frame_socket(r->ifindex, fam == V4 ? ETHERTYPE_ARP :
+	    ETHERTYPE_IPV6, prog, (unsigned int)len);
+	if (fd < 0)
+		return fd;
+	r->ann_fd[fam] = fd;
+	ret = loop_io_add(r->l, &r->ann_io[fam], fd, EPOLLIN, on_announce, r);
+	return ret;
 }
 
 struct refuse *
 refuse_start(struct loop *l, int ifindex, const struct netaddr *addrs,
-    size_t n)
+    size_t n, bool keep)
 {
 	struct refuse *r = NULL;
 	bool want[NFAM] = { false, false };
-	uint8_t mac[6];
 	size_t i;
 	int fam, ret = -EINVAL;
 
@@ -387,17 +700,19 @@ refuse_start(struct loop *l, int ifindex, const struct netaddr *addrs,
 			goto out;
 		want[addrs[i].family == AF_INET ? V4 : V6] = true;
 	}
-	/* Resets carry an Ethernet header: nothing else will do. */
-	if ((ret = frame_get_mac(ifindex, mac)) < 0)
-		goto out;
 	ret = -ENOMEM;
 	if (!(r = calloc(1, sizeof(*r))))
 		goto out;
 	r->l = l;
 	r->ifindex = ifindex;
+	r->keep = keep;
 	for (fam = 0; fam < NFAM; fam++)
-		r->fd[fam] = -1;
+		r->fd[fam] = r->ann_fd[fam] = -1;
 	loop_timer_init(&r->resume, on_resume, r);
+	/* Resets carry an Ethernet header: nothing else will do. */
+	if ((ret = frame_get_mac(ifindex, r->mac)) < 0)
+		goto out;
+	ret = -ENOMEM;
 	if (!(r->addrs = calloc(n, sizeof(*addrs))))
 		goto out;
 	memcpy(r->addrs, addrs, n * sizeof(*addrs));
@@ -415,6 +730,29 @@ out:
 }
 
 void
+refuse_may_forward(struct refuse *r, bool ok)
+{
+	if (!r || r->forward_ok == ok)
+		return;
+	r->forward_ok = ok;
+}
+
+void
+refuse_drain(struct refuse *r)
+{
+	bool ok;
+
+	if (!r)
+		return;
+	/* What still waits gets the reset it would have had at once: its
+	 * client retries now instead of waiting for its timeout. */
+	ok = r->forward_ok;
+	r->forward_ok = false;
+	release_held(r, -1);
+	r->forward_ok = ok;
+}
+
+void
 refuse_stop(struct refuse *r)
 {
 	int fam;
@@ -423,9 +761,14 @@ refuse_stop(struct refuse *r)
 		return;
 	unwatch(r);
 	loop_timer_cancel(r->l, &r->resume);
-	for (fam = 0; fam < NFAM; fam++)
+	for (fam = 0; fam < NFAM; fam++) {
+		loop_io_del(r->l, &r->ann_io[fam]);
 		if (r->fd[fam] >= 0)
 			close(r->fd[fam]);
+		if (r->ann_fd[fam] >= 0)
+			close(r->ann_fd[fam]);
+	}
+	free(r->held);
 	free(r->addrs);
 	free(r);
 }
@@ -434,4 +777,10 @@ uint64_t
 refuse_count(const struct refuse *r)
 {
 	return r ? r->count : 0;
+}
+
+uint64_t
+refuse_forwarded(const struct refuse *r)
+{
+	return r ? r->forwarded : 0;
 }

@@ -25,7 +25,9 @@
 #define ADD_RETRY	1000	/* ms between attempts when adding fails */
 /* Refusing stale clients' SYNs after a release ends this long after a
  * majority names another node (its gratuitous ARP has gone out by then),
- * and in any case REFUSE_MAX after the release. */
+ * and in any case REFUSE_MAX plus Sentinel's down-after-milliseconds after
+ * the release: a crash is promoted only down-after later, and clients kept
+ * until then follow the promotion at once. */
 #define REFUSE_GRACE	1000	/* ms */
 #define REFUSE_MAX	10000	/* ms */
 
@@ -71,15 +73,17 @@ refuse_end(void *arg)
 
 	if (!v->refuse)
 		return;
-	log_debug("%s: stopped refusing stale clients (%" PRIu64 " resets)",
-	    v->label, refuse_count(v->refuse));
+	refuse_drain(v->refuse);
+	log_debug("%s: stopped refusing stale clients (%" PRIu64 " resets, "
+	    "%" PRIu64 " SYNs handed on)", v->label, refuse_count(v->refuse),
+	    refuse_forwarded(v->refuse));
 	refuse_stop(v->refuse);
 	v->refuse = NULL;
 }
 
 /* Clients whose neighbour entry still points at us after we let go would
- * wait for their SYN retransmission (refuse.h): answer their SYNs with a
- * reset until the new holder has announced itself. */
+ * wait for their SYN retransmission (refuse.h): keep their SYNs until the
+ * new holder announces itself, then hand them on to it (or reset them). */
 static void
 refuse_begin(struct vip *v)
 {
@@ -91,13 +95,14 @@ refuse_begin(struct vip *v)
 	for (size_t i = 0; i < v->cfg->n_addresses; i++)
 		a[i] = v->cfg->addresses[i].addr;
 	v->refuse = refuse_start(v->env->loop, v->ifindex, a,
-	    v->cfg->n_addresses);
+	    v->cfg->n_addresses, !v->cfg->refuse_reset_only);
 	if (!v->refuse) {
 		log_warn("%s: cannot refuse stale clients on %s: %s", v->label,
 		    v->cfg->interface, strerror(errno));
 		return;
 	}
-	v->refuse_until = loop_now() + REFUSE_MAX;
+	v->refuse_until = loop_now() + REFUSE_MAX +
+	    (uint64_t)v->timing.down_after;
 	loop_timer_arm_at(v->env->loop, &v->refuse_end, v->refuse_until);
 }
 
@@ -267,6 +272,9 @@ vip_carry_out(struct vip *v, const struct decision *d)
 	else
 		wirecheck_stop(&v->wire);
 	refuse_wind_down(v, d);
+	/* Kept SYNs go to the announcer only if our own Sentinel view says
+	 * the VIP is moving away; else the announcement resets them. */
+	refuse_may_forward(v->refuse, d->moving_away);
 }
 
 static void

@@ -6,17 +6,21 @@
 # takes it over BENCH_CLAIM_MS after A gave it up (vipd's measured early
 # claim after a crash is ~1.35 s), client C talked to the VIP on A before,
 # so its neighbour entry points at A. Each run: A removes the VIP (and, in
-# the "refuse" runs, starts `vipwire refuse`), C starts reconnecting 50 ms
-# later like a client library: a blocking connect (10 s at most), and 100 ms
-# of sleep after each refusal. Printed: from the release to C's connection
-# accepted by B, and how many connects were refused on the way. A third mode,
-# "noentry", has no refuse and deletes C's neighbour entry for the VIP at the
-# release: C's SYN then waits behind neighbour resolution (the client of a
-# connect that waits rather than fails).
+# the "reset", "refuse" and "forward" runs, starts `vipwire refuse`), C starts
+# reconnecting 50 ms later like a client library: a blocking connect (10 s
+# at most), and 100 ms of sleep after each refusal. Printed: from the
+# release to C's connection accepted by B, and how many connects were
+# refused on the way. Modes: "none"; "reset", refuse as
+# `refuse-after-release = reset` runs it (each SYN reset at once);
+# "refuse", refuse without leave to hand SYNs on (A keeps C's SYN and
+# resets it at B's announcement); "forward", as vipd runs it when its
+# Sentinels say the VIP moves (A hands the kept SYN on to B at B's
+# announcement); "noentry", no refuse, and C's neighbour entry for the VIP
+# deleted at the release: C's SYN then waits behind neighbour resolution.
 #
 #   top_builddir=BUILD top_srcdir=SRC tests/bench/refuse.sh
 #   BENCH_RUNS (5), BENCH_CLAIM_MS (1350), BENCH_RETRY_MS (100),
-#   BENCH_MODES ("none refuse noentry"),
+#   BENCH_MODES ("none reset refuse forward noentry"),
 #   BENCH_LINEAR (unset: the kernel's default; 0: C's SYN retransmissions
 #   back off 1, 2, 4 s as on kernels before net.ipv4.tcp_syn_linear_timeouts)
 
@@ -35,7 +39,7 @@ VIPWIRE="$top_builddir/tests/net/vipwire"
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)" >&2; exit 1; }
 
 RUNS=${BENCH_RUNS:-5}
-MODES=${BENCH_MODES:-none refuse noentry}
+MODES=${BENCH_MODES:-none reset refuse forward noentry}
 NMODES=$(wc -w <<<"$MODES")
 CLAIM_MS=${BENCH_CLAIM_MS:-1350}
 RETRY_MS=${BENCH_RETRY_MS:-100}
@@ -61,7 +65,7 @@ reconnect() {
 	echo "$(($(now) - t0)) $n"
 }
 
-# one_run MODE: none | refuse | noentry. Prints "MS REFUSED".
+# one_run MODE: none | reset | refuse | forward | noentry. Prints "MS REFUSED".
 one_run() {
 	local mode=$1 t0 claim rpid=
 	# The announcement moves an entry C already has; the connect makes one.
@@ -75,8 +79,11 @@ one_run() {
 	# in the neighbour queue behind an ARP request nobody answers until
 	# the new holder's gratuitous ARP resolves the entry.
 	[ "$mode" = noentry ] && ip -n "$(ns_name C)" neigh del $V4 dev eth0
-	if [ "$mode" = refuse ]; then
-		ns_bg A "$TMP/refuse.log" "$VIPWIRE" refuse eth0 $V4 30
+	if [ "$mode" != none ] && [ "$mode" != noentry ]; then
+		local cmd=refuse
+		[ "$mode" = reset ] && cmd=refuse-reset
+		[ "$mode" = forward ] && cmd=refuse-forward
+		ns_bg A "$TMP/refuse.log" "$VIPWIRE" "$cmd" eth0 $V4 30
 		rpid=$NS_LAST_PID
 		wait_for 2 grep -q ready "$TMP/refuse.log"
 	fi

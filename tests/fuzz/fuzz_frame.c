@@ -86,8 +86,10 @@ check_probe(const uint8_t *f, size_t len)
 static void
 check_refuse(const uint8_t *f, size_t len)
 {
+	static const uint8_t from[6] = { 2, 0, 0, 0, 0, 0x0a };
+	static const uint8_t to[6] = { 2, 0, 0, 0, 0, 0x0b };
 	struct sock_filter prog[FRAME_BPF_MAX];
-	uint8_t rst[FRAME_TCP6_LEN];
+	uint8_t rst[FRAME_TCP6_LEN], fwd[FRAME_SNAPLEN];
 	struct frame_tcp syn, again;
 	int family, n;
 
@@ -105,6 +107,14 @@ check_refuse(const uint8_t *f, size_t len)
 	n = refuse_build_rst(rst, sizeof(rst), &syn);
 	if (n <= 0 || memcmp(rst, f + 6, 6) != 0 ||
 	    refuse_parse_syn(rst, (size_t)n, addrs, 2, &again) != 0)
+		abort();
+	/* Handed on: whole or not at all, within what was captured, the
+	 * same SYN to the new MAC. */
+	n = refuse_build_forward(fwd, sizeof(fwd), f, len, from, to);
+	if (n >= 0 && ((size_t)n > len || (size_t)n != refuse_frame_len(f,
+	    len) || memcmp(fwd, to, 6) != 0 || memcmp(fwd + 6, from, 6) != 0 ||
+	    refuse_parse_syn(fwd, (size_t)n, addrs, 2, &again) != 1 ||
+	    again.seq != syn.seq || again.sport != syn.sport))
 		abort();
 }
 

@@ -313,6 +313,15 @@ chaos_end() {
 		"max write gap $(chaos_ms "$gap") s, acked writes lost to the VIP $lost," \
 		"lost to replication $repl, acks by a non-named node $bad, two-holder samples $multi" \
 		"(overlap $(chaos_ms "$overlap") s), $acks acks"
+	# refuse on the node that let go: clients' SYNs it kept and, at the
+	# new holder's announcement, handed on to it or reset (vipd's debug
+	# log). Its effect on safety is in the checks above.
+	read -r SC_HANDED SC_RESET <<<"$(awk -v from="$SC_WALL0" '
+		$2 >= from && /kept SYNs handed on/ {
+			s = $0; sub(/ kept SYNs handed on, .*/, "", s); n = split(s, w, " "); h += w[n]
+			s = $0; sub(/ reset$/, "", s); n = split(s, w, " "); r += w[n] }
+		END { print h + 0, r + 0 }' "$CLUSTER_DIR"/n[12]/vipd.log 2>/dev/null)"
+	diag "$tag refuse: $SC_HANDED kept SYNs handed on to the new holder, $SC_RESET reset at its announcement"
 	diag "$tag holder timeline (s after the fault):"
 	cluster_sampler_timeline "$SC_TF" | sed 's/^/#   /'
 	SC_STATS="rel=$rel claim=$claim gap=$gap lost=$lost repl=$repl bad=$bad multi=$multi overlap=$overlap"

@@ -151,6 +151,11 @@ sc1() {
 	check "[1] client writes through the VIP land on $R" wait_for 10 acked_by_since "$R" "$SC_TF"
 	sleep 1
 	chaos_end
+	# The client reconnects every 250 ms through the outage: its SYNs
+	# reach $M, whose vipd keeps them and, its Sentinels' leader having
+	# selected $R, hands them on at $R's announcement.
+	check "[1] $M handed the client's kept SYNs on to $R at its claim ($SC_HANDED handed on, $SC_RESET reset)" \
+		test "${SC_HANDED:-0}" -ge 1
 	CHAOS_DEAD=$M
 }
 

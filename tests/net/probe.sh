@@ -35,12 +35,12 @@ out_is() {
 no_neigh() { [ -z "$(ip -n "$(ns_name "$1")" neigh show to "$2")" ]; }
 # ms_of "... after N.NNN ms": N (whole milliseconds).
 ms_of() { sed -nE 's/.* after ([0-9]+)(\.[0-9]+)? ms$/\1/p' <<<"$1"; }
-# refuse_bg NODE SECONDS ADDR...: `vipwire refuse` in the background
-# (REFUSE_PID, REFUSE_LOG), once it is ready.
+# refuse_bg NODE SECONDS ADDR...: `vipwire ${REFUSE_CMD:-refuse}` in the
+# background (REFUSE_PID, REFUSE_LOG), once it is ready.
 refuse_bg() {
 	local node=$1 secs=$2; shift 2
 	REFUSE_LOG=$TMP/refuse-$node-$RANDOM.log
-	ns_bg "$node" "$REFUSE_LOG" "$VIPWIRE" refuse eth0 "$@" "$secs"
+	ns_bg "$node" "$REFUSE_LOG" "$VIPWIRE" "${REFUSE_CMD:-refuse}" eth0 "$@" "$secs"
 	REFUSE_PID=$NS_LAST_PID
 	wait_for 3 grep -qE '^[0-9]+ ready$' "$REFUSE_LOG" || diag "refuse in $node not ready"
 }
@@ -131,26 +131,36 @@ out_is "r: without refuse, C's connect to $V4 gets no answer in 500 ms" "$out" "
 out=$(vw C connect $V6 $((PORT + 1)) 500)
 out_is "r: without refuse, C's connect to [$V6] gets no answer in 500 ms" "$out" "^timeout after"
 
+# pending_connect NODE ADDR PORT NAME: a connect with 5 s to succeed, in
+# the background; its result will be in $TMP/NAME.out.
+pending_connect() {
+	ns_bg "$1" "$TMP/$4.out" "$VIPWIRE" connect "$2" "$3" 5000
+}
+pending() { [ ! -s "$TMP/$1.out" ]; }
+result() { cat "$TMP/$1.out"; }
+
 TPCAP=$TMP/rst.pcap
 capture C "$TPCAP" "tcp"
 CAP_PID=$NS_LAST_PID
+# Without leave to forward (vipd gives it only when its Sentinels say the
+# VIP moves elsewhere), a kept SYN is reset when the announcement comes.
 refuse_bg A 30 $V4 $V6
-lat=()
-for i in 1 2 3; do
-	out=$(vw C connect $V4 $PORT 500)
-	out_is "r: with refuse on A, C's connect $i to $V4 is refused" "$out" "^refused after"
-	ms=$(ms_of "$out"); lat+=("${out##* after }")
-	check "r: ... within 100 ms ($ms ms)" [ "${ms:-999}" -lt 100 ]
-	out=$(vw C connect $V6 $((PORT + 1)) 500)
-	out_is "r: with refuse on A, C's connect $i to [$V6] is refused" "$out" "^refused after"
-	ms=$(ms_of "$out"); lat+=("${out##* after }")
-	check "r: ... within 100 ms ($ms ms)" [ "${ms:-999}" -lt 100 ]
-done
-diag "connect failure latency (IPv4, IPv6 alternating): ${lat[*]}"
+pending_connect C $V4 $PORT r4
+pending_connect C $V6 $((PORT + 1)) r6
+sleep 0.5
+check "r: with refuse on A, C's connect to $V4 waits (kept, not answered)" pending r4
+check "r: ... and its connect to [$V6]" pending r6
 check "r: C's neighbour entries still point at A (refuse answers no ARP/ND)" \
 	[ "$(neigh_mac C $V4) $(neigh_mac C $V6)" = "$MAC_A $MAC_A" ]
+t0=$(now_ms)
 check "r: B takes the VIP" vw_both B add
 check "r: B announces it (garp_send)" vw_both B announce 1 0
+check "r: C's connect to $V4 is refused at B's announcement" wait_for 2 grep -q '^refused after' "$TMP/r4.out"
+check "r: ... and to [$V6]" wait_for 2 grep -q '^refused after' "$TMP/r6.out"
+t1=$(now_ms)
+diag "announced within $((t1 - t0)) ms; C's connects: $(result r4) / $(result r6)"
+ms=$(ms_of "$(result r4)")
+check "r: ... not before it ($ms ms after the connect, announced after 500)" [ "${ms:-0}" -ge 500 ]
 check "r: C's neighbour entry for $V4 is now B" wait_for 2 neigh_is C $V4 "$MAC_B"
 check "r: C's neighbour entry for $V6 is now B" wait_for 2 neigh_is C $V6 "$MAC_B"
 check "r: C's next connect to $V4 reaches B" connects C $V4 $PORT
@@ -159,6 +169,14 @@ check "r: B accepted C's IPv4 connection on the VIP" \
 	wait_for 2 log_has "$TMP/listen-B-$PORT.log" "peer 192.0.2.13 local $V4"
 check "r: B accepted C's IPv6 connection on the VIP" \
 	wait_for 2 log_has "$TMP/listen-B-$((PORT + 1)).log" "peer 2001:db8::13 local $V6"
+# After the announcement, a SYN that still reaches A is reset at once.
+lat=()
+for i in 1 2; do
+	check "r: C sends A's MAC a SYN $i for $V4 after the announcement" \
+		vw C tcp-send eth0 "$MAC_A" 192.0.2.13 $((31000 + i)) $V4 $PORT S
+	check "r: ... and for [$V6]" \
+		vw C tcp-send eth0 "$MAC_A" 2001:db8::13 $((31000 + i)) $V6 $((PORT + 1)) S
+done
 sleep 0.2
 ns_stop_pid "$CAP_PID"
 refuse_end
@@ -176,6 +194,8 @@ check "r: the IPv6 RSTs come from $V6.$((PORT + 1)), checksum correct" \
 # checksum is filled in, on a veth.)
 from_a=$(tcpdump -r "$TPCAP" -nn -v "ether src $MAC_A" 2>/dev/null)
 check "r: no bad checksum in anything from A" [ "$(grep -ciE "bad|incorrect" <<<"$from_a")" -eq 0 ]
+check "r: nothing but those RSTs came from A (no SYN handed on without leave)" \
+	[ "$(pcap_frames "$TPCAP" "ether src $MAC_A" | grep -c .)" -eq 6 ]
 # Every RST acknowledges its SYN: ack = the SYN's seq + 1, ports swapped.
 pairs=$(awk '
 	/Flags \[S\]/ { match($0, /\.[0-9]+ > /); sp = substr($0, RSTART + 1, RLENGTH - 4)
@@ -187,9 +207,74 @@ pairs=$(awk '
 check "r: each of the 6 RSTs acks its SYN's seq + 1 (RSTs, matching: $pairs)" [ "$pairs" = "6 6" ]
 check "r: refuse_count() says 6 ($SENT)" [ "${SENT:-x}" = 6 ]
 
+# --- (f) refuse hands kept SYNs on to the new holder --------------------------------
+# A holds the VIP again, C talks to it, A lets go and refuses with leave to
+# forward; C's connects wait until B claims, and then complete on B with
+# the one SYN C sent.
+check "f: B gives the VIP up" vw_both B del
+check "f: A takes it back and announces it" vw_both A add
+vw_both A announce 1 0
+check "f: C's neighbour entries point at A again" \
+	wait_for 2 neigh_is C $V4 "$MAC_A"
+check "f: C connects to $V4 on A" connects C $V4 $PORT
+check "f: C connects to [$V6] on A" connects C $V6 $((PORT + 1))
+check "f: A gives the VIP up" vw_both A del
+FPCAP=$TMP/forward.pcap BPCAP=$TMP/forward-b.pcap
+capture C "$FPCAP" "tcp or arp or icmp6"
+CAP_PID=$NS_LAST_PID
+capture B "$BPCAP" "tcp"
+BCAP_PID=$NS_LAST_PID
+REFUSE_CMD=refuse-forward refuse_bg A 30 $V4 $V6
+pending_connect C $V4 $PORT f4
+pending_connect C $V6 $((PORT + 1)) f6
+sleep 0.5
+check "f: C's connect to $V4 waits (kept on A)" pending f4
+check "f: ... and its connect to [$V6]" pending f6
+check "f: B takes the VIP" vw_both B add
+check "f: B announces it" vw_both B announce 1 0
+check "f: C's connect to $V4 completes at B's announcement" wait_for 2 grep -q '^connected after' "$TMP/f4.out"
+check "f: ... and to [$V6]" wait_for 2 grep -q '^connected after' "$TMP/f6.out"
+diag "C's connects: $(result f4) / $(result f6)"
+ms=$(ms_of "$(result f4)")
+check "f: ... not before it ($ms ms after the connect, announced after 500)" [ "${ms:-0}" -ge 500 ]
+check "f: B accepted C's IPv4 connection on the VIP" \
+	wait_for 2 log_has "$TMP/listen-B-$PORT.log" "peer 192.0.2.13 local $V4"
+check "f: B accepted C's IPv6 connection on the VIP" \
+	wait_for 2 log_has "$TMP/listen-B-$((PORT + 1)).log" "peer 2001:db8::13 local $V6"
+sleep 0.2
+ns_stop_pid "$CAP_PID"; ns_stop_pid "$BCAP_PID"
+refuse_end
+FWD=$(sed -nE 's/^[0-9]+ forwarded ([0-9]+)$/\1/p' "$REFUSE_LOG")
+text=$(tcpdump -r "$BPCAP" -nn -e -S -v 2>/dev/null)
+diag "captured in B:"; while read -r l; do diag "  $l"; done <<<"$text"
+syn4=$(pcap_frames "$FPCAP" "ether src $MAC_C and ip and tcp[13] = 2" | grep -c .)
+syn6=$(pcap_frames "$FPCAP" "ether src $MAC_C and ip6 and ip6[53] = 2" | grep -c .)
+ms6=$(ms_of "$(result f6)")
+# Its kernel would send a SYN again 1 s after the first: only a connect
+# that completed before that proves the first SYN did it.
+if [ "${ms:-9999}" -lt 1000 ] && [ "${ms6:-9999}" -lt 1000 ]; then
+	check "f: C sent one SYN per connect, none again (IPv4 $syn4, IPv6 $syn6)" [ "$syn4/$syn6" = 1/1 ]
+else
+	skip "f: C's connects took $ms / $ms6 ms (a busy machine): its kernel may have sent a SYN again"
+fi
+handed4=$(pcap_frames "$BPCAP" "ether src $MAC_A and ether dst $MAC_B and src host 192.0.2.13 and dst host $V4 and tcp[13] = 2" | grep -c .)
+handed6=$(pcap_frames "$BPCAP" "ether src $MAC_A and ether dst $MAC_B and src host 2001:db8::13 and dst host $V6 and ip6[53] = 2" | grep -c .)
+check "f: B received C's SYNs from A's MAC, one per family ($handed4/$handed6)" [ "$handed4/$handed6" = 1/1 ]
+fwd4=$(tcpdump -r "$BPCAP" -nn -S -v "ether src $MAC_A and ip" 2>/dev/null | tr '\n' ' ')
+check "f: ... with C's own addresses and ports, unchanged (TTL 64 as C sent it)" \
+	grep -qE "ttl 64, .*\) +192\.0\.2\.13\.[0-9]+ > $V4\.$PORT: Flags \[S\]" <<<"$fwd4"
+check "f: B answered them itself (SYN-ACKs from B's MAC)" \
+	[ "$(pcap_frames "$BPCAP" "ether src $MAC_B and (tcp[13] = 0x12 or ip6[53] = 0x12)" | grep -c .)" -ge 2 ]
+check "f: A reset nothing ($SENT) and handed on 2 ($FWD)" [ "${SENT:-x}/${FWD:-x}" = 0/2 ]
+vipf="host $V4 or host $V6 or ip6 dst ff02::1:ff00:100 or (icmp6 and ip6[48:4] = 0x20010db8 and ip6[52:4] = 0 and ip6[56:4] = 0 and ip6[60:4] = 0x100)"
+check "f: no ARP or ND from A about the VIP" \
+	[ "$(pcap_frames "$FPCAP" "ether src $MAC_A and (arp or icmp6) and ($vipf)" | grep -c .)" -eq 0 ]
+
 # --- (n) refuse sends nothing else ------------------------------------------------
 # B holds the VIP. A refuses again; C sends A's MAC everything that is not a
-# SYN for the VIP, then one SYN for each family as a control.
+# SYN for the VIP, then one SYN for each family as a control: reset when
+# refuse ends (the IPv4 one), or at once (IPv6: B's answer to C's DAD probe
+# went to all nodes, which tells A where the VIP is).
 NPCAP=$TMP/nothing.pcap
 capture C "$NPCAP" "ether src $MAC_A"
 CAP_PID=$NS_LAST_PID
@@ -212,9 +297,12 @@ ctl_from=$(pcap_frames "$NPCAP" "tcp" | grep -c .)
 check "n: nothing TCP came from A so far ($ctl_from frames)" [ "$ctl_from" -eq 0 ]
 check "n: control: C sends A a SYN for $V4" seg "$MAC_A" 192.0.2.13 30005 $V4 $PORT S
 check "n: control: C sends A a SYN for [$V6]" seg "$MAC_A" 2001:db8::13 30005 $V6 $PORT S
+# A control nobody announced a new place for is kept until refuse ends,
+# and reset then.
+sleep 0.2
+refuse_end
 sleep 0.2
 ns_stop_pid "$CAP_PID"
-refuse_end
 text=$(tcpdump -r "$NPCAP" -nn -e -v 2>/dev/null)
 diag "from A, captured in C:"; while read -r l; do diag "  $l"; done <<<"$text"
 ctl=$(pcap_frames "$NPCAP" "tcp and dst port 30005 and (tcp[13] = 0x14 or ip6[53] = 0x14)" | grep -c .)
@@ -231,11 +319,12 @@ check "n: nothing from A names the VIP but the 2 RSTs" [ "$(pcap_frames "$NPCAP"
 check "n: refuse_count() says 2 ($SENT)" [ "${SENT:-x}" = 2 ]
 
 # --- (l) the rate limit -----------------------------------------------------------
-# 2500 SYNs as fast as C can send them: A answers at most 1000 in a second.
+# 2500 SYNs as fast as C can send them: A answers at most 1000 in a second
+# (refuse-after-release = reset: every SYN answered at once).
 LPCAP=$TMP/flood.pcap
 capture C "$LPCAP" "tcp and ether src $MAC_A"
 CAP_PID=$NS_LAST_PID
-refuse_bg A 4 $V4
+REFUSE_CMD=refuse-reset refuse_bg A 4 $V4
 flood() { vw C syn-flood eth0 "$MAC_A" 192.0.2.13 $V4 $PORT 2500 100 >/dev/null; }
 check "l: C sends 2500 SYNs for $V4 to A, 100 µs apart" flood
 # A second after the first RST the limit lets the queued SYNs by.

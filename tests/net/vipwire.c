@@ -22,7 +22,11 @@
  *   vipwire probe IFNAME ADDR...              probe_start(), 3 rounds 100 ms
  *       apart: "answered ADDR MAC after N ms" or "free after N ms"
  *   vipwire refuse IFNAME ADDR... SECONDS     refuse_start() for SECONDS:
- *       "<ms> ready", then "<ms> sent N" (refuse_count()) at the end
+ *       "<ms> ready", then at the end "<ms> sent N" (refuse_count()) and
+ *       "<ms> forwarded N" (refuse_forwarded())
+ *   vipwire refuse-forward IFNAME ADDR... SECONDS   the same, with
+ *       refuse_may_forward(true) from the start
+ *   vipwire refuse-reset IFNAME ADDR... SECONDS     the same, keep false
  *   vipwire connect ADDR PORT TIMEOUT_MS      one TCP connect: "connected",
  *       "refused", "timeout" or "error TEXT", then " after N.NNN ms"
  *   vipwire tcp-send IFNAME DSTMAC SRC SPORT DST DPORT FLAGS
@@ -68,7 +72,8 @@ usage(void)
 	    "       | announce IFNAME ADDR COUNT INTERVAL_MS"
 	    " | watch IFNAME ADDR|any SECONDS [STALL_MS]"
 	    " | listen ADDR PORT SECONDS\n"
-	    "       | probe IFNAME ADDR... | refuse IFNAME ADDR... SECONDS"
+	    "       | probe IFNAME ADDR... | refuse[-forward|-reset] IFNAME ADDR..."
+	    " SECONDS"
 	    " | connect ADDR PORT TIMEOUT_MS\n"
 	    "       | tcp-send IFNAME DSTMAC SRC SPORT DST DPORT FLAGS"
 	    " | syn-flood IFNAME DSTMAC SRC DST DPORT COUNT GAP_US\n");
@@ -475,7 +480,8 @@ term_fd(struct loop *l, struct loop_io *io)
 }
 
 static int
-cmd_refuse(const char *ifname, char **args, size_t n, int seconds)
+cmd_refuse(const char *ifname, char **args, size_t n, int seconds,
+    const char *mode)
 {
 	struct netaddr addrs[REFUSE_ADDRS_MAX];
 	struct loop_timer stop;
@@ -493,14 +499,20 @@ cmd_refuse(const char *ifname, char **args, size_t n, int seconds)
 		return fail("loop_new", -errno);
 	if ((sfd = term_fd(l, &sig)) < 0)
 		return fail("signalfd", -errno);
-	if (!(r = refuse_start(l, ifindex, addrs, n)))
+	if (!(r = refuse_start(l, ifindex, addrs, n,
+	    strcmp(mode, "refuse-reset") != 0)))
 		return fail("refuse_start", -errno);
+	refuse_may_forward(r, strcmp(mode, "refuse-forward") == 0);
 	loop_timer_init(&stop, stop_loop, l);
 	loop_timer_arm(l, &stop, (uint64_t)seconds * 1000);
 	printf("%llu ready\n", (unsigned long long)loop_now());
 	loop_run(l);
+	refuse_drain(r);
 	printf("%llu sent %llu\n", (unsigned long long)loop_now(),
 	    (unsigned long long)refuse_count(r));
+	printf("%llu forwarded %llu\n", (unsigned long long)loop_now(),
+	    (unsigned long long)refuse_forwarded(r));
+	fflush(stdout);
 	refuse_stop(r);
 	loop_timer_cancel(l, &stop);
 	loop_io_del(l, &sig);
@@ -672,9 +684,10 @@ main(int argc, char **argv)
 		return cmd_listen(argv[2], argv[3], atoi(argv[4]));
 	if (strcmp(cmd, "probe") == 0 && argc >= 4)
 		return cmd_probe(argv[2], argv + 3, (size_t)argc - 3);
-	if (strcmp(cmd, "refuse") == 0 && argc >= 5)
+	if ((strcmp(cmd, "refuse") == 0 || strcmp(cmd, "refuse-forward") ==
+	    0 || strcmp(cmd, "refuse-reset") == 0) && argc >= 5)
 		return cmd_refuse(argv[2], argv + 3, (size_t)argc - 4,
-		    atoi(argv[argc - 1]));
+		    atoi(argv[argc - 1]), cmd);
 	if (strcmp(cmd, "connect") == 0 && argc == 5)
 		return cmd_connect(argv[2], argv[3], atoi(argv[4]));
 	if (strcmp(cmd, "tcp-send") == 0 && argc == 9)

@@ -548,12 +548,12 @@ set_peer(struct fixture *f, const struct row *r, struct decide_input *in)
 	in->n_peers = 1;
 }
 
+/* decide() on the input a row describes. */
 static void
-run_row(const struct row *r)
+decide_row(const struct row *r, struct decision *d)
 {
 	struct sentinel_view views[3];
 	struct decide_input in;
-	struct decision d;
 	struct fixture f;
 
 	setup(&f, r, &in);
@@ -572,8 +572,15 @@ run_row(const struct row *r)
 	in.link_up = !r->link_down && !r->link_absent;
 	in.holding = r->holding;
 	in.sentinels = views;
+	decide(&in, d);
+}
 
-	decide(&in, &d);
+static void
+run_row(const struct row *r)
+{
+	struct decision d;
+
+	decide_row(r, &d);
 	if (d.verdict != r->want || !strstr(d.reason, r->reason) ||
 	    d.want_probe != r->want_probe || d.early != r->early)
 		fail_msg("rule %s, row \"%s\": got %s%s%s (%s), want %s%s%s "
@@ -598,6 +605,54 @@ test_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		run_row(&rows[i]);
+}
+
+/* decision.moving_away, which lets refuse hand kept SYNs on to whoever
+ * announces the VIP: only when a reachable Sentinel names another node or
+ * leads a failover away from us with the replacement selected, whatever
+ * the verdict (a crashed node releases on its own state, rule 2). */
+static void
+test_moving_away(void **state)
+{
+	static const struct {
+		struct row r;
+		bool want;
+	} cases[] = {
+		{ { .name = "all name us", .views = "uuu", .role = M,
+		    .holding = true }, false },
+		{ { .name = "crashed, all still name us", .views = "uuu",
+		    .refused = true }, false },
+		{ { .name = "crashed, one names another", .views = "uuo",
+		    .refused = true }, true },
+		{ { .name = "crashed, the leader selected another",
+		    .views = "uuu", .refused = true, .from = US, .to = OLD,
+		    .age = 300, .epoch = 7 }, true },
+		{ { .name = "crashed, leader elected, nobody selected",
+		    .views = "uuu", .refused = true, .from = US, .age = 300,
+		    .epoch = 7 }, false },
+		{ { .name = "a failover of another master", .views = "ooo",
+		    .role = R, .from = OLD, .to = US, .age = 300,
+		    .epoch = 7 }, true },
+		{ { .name = "a failover promoting us", .views = "uuu",
+		    .role = M, .from = OLD, .to = US, .age = 300,
+		    .epoch = 7 }, false },
+		{ { .name = "the leader's failover is too old",
+		    .views = "uuu", .refused = true, .from = US, .to = OLD,
+		    .age = DECIDE_FAILOVER_MAX, .epoch = 7 }, false },
+		{ { .name = "the one naming another is unreachable",
+		    .views = "uu1", .refused = true }, false },
+		{ { .name = "partitioned: nobody reachable",
+		    .views = "123", .role = M, .holding = true }, false },
+	};
+	struct decision d;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		decide_row(&cases[i].r, &d);
+		if (d.moving_away != cases[i].want)
+			fail_msg("\"%s\": moving_away %d, want %d",
+			    cases[i].r.name, d.moving_away, cases[i].want);
+	}
 }
 
 /* The majority is of the configured sentinels, not of those reachable. */
@@ -760,6 +815,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_majority_of_configured),
+		cmocka_unit_test(test_moving_away),
 		cmocka_unit_test(test_is_self),
 		cmocka_unit_test(test_hold_down_counts_from_quorum_loss),
 		cmocka_unit_test(test_failover_expiry_recheck),

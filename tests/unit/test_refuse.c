@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <netpacket/packet.h>
 
@@ -393,6 +394,115 @@ test_unanswerable_sources(void **state)
 	assert_int_equal(parses(f, sizeof(syn4)), 0);
 }
 
+/* The TCP checksum of the segment in frame f (IPv4 with a 20-byte header,
+ * or IPv6), written here from RFC 9293 3.1 / RFC 8200 8.1: `full` the
+ * value to store, else the pseudo-header's sum alone, not complemented,
+ * which a sender that leaves the checksum to its NIC puts there. */
+static uint16_t
+tcp_sum(const uint8_t *f, size_t whole, bool full)
+{
+	bool v4 = f[12] == 0x08;
+	size_t off = v4 ? 34 : 54, n = whole - off;
+	uint8_t tail[4] = { 0, 6, (uint8_t)(n >> 8), (uint8_t)n };
+	uint8_t seg[128];
+	uint32_t sum;
+
+	sum = sum16(f + (v4 ? 26 : 22), v4 ? 8 : 32, 0);
+	sum = sum16(tail, 4, sum);
+	if (!full)
+		return (uint16_t)sum;
+	memcpy(seg, f + off, n);
+	seg[16] = seg[17] = 0;
+	return (uint16_t)~sum16(seg, n, sum);
+}
+
+static void
+put_sum(uint8_t *f, size_t whole, uint16_t v)
+{
+	size_t off = f[12] == 0x08 ? 34 : 54;
+
+	(void)whole;
+	f[off + 16] = (uint8_t)(v >> 8);
+	f[off + 17] = (uint8_t)v;
+}
+
+static uint16_t
+get_sum(const uint8_t *f)
+{
+	size_t off = f[12] == 0x08 ? 34 : 54;
+
+	return (uint16_t)(f[off + 16] << 8 | f[off + 17]);
+}
+
+/* The frame handed on to the new holder is the SYN as received, only its
+ * Ethernet addresses changed, and a checksum left for offload completed;
+ * only a whole, undamaged frame goes, never to a group address or back to
+ * ourselves. */
+static void
+test_forward_bytes(void **state)
+{
+	static const uint8_t ours[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	static const uint8_t holder[6] = { 0x02, 0, 0, 0, 0, 0x0b };
+	static const uint8_t group[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+	const uint8_t *syns[2] = { syn4, syn6 };
+	const size_t lens[2] = { sizeof(syn4), sizeof(syn6) };
+	uint8_t buf[FRAME_SNAPLEN], f[sizeof(syn6) + 6];
+
+	(void)state;
+	for (size_t k = 0; k < 2; k++) {
+		size_t n = lens[k];
+		uint16_t right;
+
+		memcpy(f, syns[k], n);
+		right = tcp_sum(f, n, true);
+		/* right: handed on as it is */
+		put_sum(f, n, right);
+		memset(buf, 0xa5, sizeof(buf));
+		assert_int_equal(refuse_build_forward(buf, sizeof(buf), f, n,
+		    ours, holder), (int)n);
+		assert_memory_equal(buf, holder, 6);
+		assert_memory_equal(buf + 6, ours, 6);
+		assert_memory_equal(buf + 12, f + 12, n - 12);
+		assert_int_equal(buf[n], 0xa5);
+		/* left for offload: completed, nothing else changed */
+		put_sum(f, n, tcp_sum(f, n, false));
+		assert_int_equal(refuse_build_forward(buf, sizeof(buf), f, n,
+		    ours, holder), (int)n);
+		assert_int_equal(get_sum(buf), right);
+		put_sum(buf, n, get_sum(f));
+		assert_memory_equal(buf + 12, f + 12, n - 12);
+		/* damaged: not ours to repair */
+		put_sum(f, n, (uint16_t)(right ^ 0x0100));
+		assert_int_equal(refuse_build_forward(buf, sizeof(buf), f, n,
+		    ours, holder), -EBADMSG);
+	}
+
+	/* Link padding after the IP packet stays behind. */
+	memcpy(f, syn4, sizeof(syn4));
+	put_sum(f, sizeof(syn4), tcp_sum(f, sizeof(syn4), true));
+	memset(f + sizeof(syn4), 0, 6);
+	assert_int_equal(refuse_frame_len(f, sizeof(syn4) + 6), sizeof(syn4));
+	assert_int_equal(refuse_build_forward(buf, sizeof(buf), f,
+	    sizeof(syn4) + 6, ours, holder), (int)sizeof(syn4));
+	/* Cut short by the capture: not whole, not handed on. */
+	assert_int_equal(refuse_frame_len(syn4, sizeof(syn4) - 1), 0);
+	assert_int_equal(refuse_frame_len(syn6, sizeof(syn6) - 1), 0);
+	assert_int_equal(refuse_build_forward(buf, sizeof(buf), f,
+	    sizeof(syn4) - 1, ours, holder), -EINVAL);
+	assert_int_equal(refuse_frame_len(syn4, 20), 0);
+	/* No room; a group destination; ourselves. */
+	assert_int_equal(refuse_build_forward(buf, sizeof(syn4) - 1, f,
+	    sizeof(syn4), ours, holder), -EINVAL);
+	assert_int_equal(refuse_build_forward(buf, sizeof(buf), f,
+	    sizeof(syn4), ours, group), -EINVAL);
+	assert_int_equal(refuse_build_forward(buf, sizeof(buf), f,
+	    sizeof(syn4), ours, ours), -EINVAL);
+	/* Neither IPv4 nor IPv6. */
+	f[12] = 0x08;
+	f[13] = 0x06;
+	assert_int_equal(refuse_frame_len(f, sizeof(syn4)), 0);
+}
+
 static void
 test_filter_limits(void **state)
 {
@@ -427,17 +537,17 @@ test_start_rejects(void **state)
 	(void)state;
 	assert_non_null(l);
 	errno = 0;
-	assert_null(refuse_start(l, 1, vips, 0));
+	assert_null(refuse_start(l, 1, vips, 0, true));
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_null(refuse_start(l, 1, &bad, 1));
+	assert_null(refuse_start(l, 1, &bad, 1, true));
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_null(refuse_start(l, 0, vips, 3));
+	assert_null(refuse_start(l, 0, vips, 3, true));
 	assert_int_equal(errno, EINVAL);
 	/* Loopback has no Ethernet header to answer with. */
 	errno = 0;
-	assert_null(refuse_start(l, 1, vips, 3));
+	assert_null(refuse_start(l, 1, vips, 3, false));
 	assert_int_equal(errno, EOPNOTSUPP);
 	refuse_stop(NULL);
 	assert_int_equal(refuse_count(NULL), 0);
@@ -456,6 +566,7 @@ main(void)
 		cmocka_unit_test(test_not_for_us),
 		cmocka_unit_test(test_ip_shapes),
 		cmocka_unit_test(test_unanswerable_sources),
+		cmocka_unit_test(test_forward_bytes),
 		cmocka_unit_test(test_filter_limits),
 		cmocka_unit_test(test_start_rejects),
 	};

@@ -415,6 +415,7 @@ test_release_at_once_and_refuse_stale_clients(void **state)
 	assert_true(fake_refuse_running());
 	assert_int_equal(fake_refuse_ifindex(), FX_IFINDEX);
 	assert_int_equal(fake_refuse_addrs(), 1);
+	assert_true(fake_refuse_keeps);	/* keep SYNs for the new holder */
 	fx_netlink();
 	assert_int_equal(fake_hooks(), 2);
 
@@ -435,8 +436,13 @@ test_refuse_ends_a_second_after_the_majority_moves(void **state)
 	fx_views("xuu");
 	fx_node_refuses();
 	assert_true(fake_refuse_running());
+	/* nobody says the VIP moves: no SYN goes anywhere */
+	assert_false(fake_refuse_forwarding());
 	fake_advance(3000);
 	fx_view(1, 'o');	/* one is not a majority */
+	/* ... but it says where the VIP goes: kept SYNs may follow the
+	 * announcement */
+	assert_true(fake_refuse_forwarding());
 	fake_advance(1000);
 	assert_true(fake_refuse_running());
 	fx_view(2, 'o');
@@ -461,6 +467,35 @@ test_reclaim_stops_refusing_first(void **state)
 	assert_false(fake_refuse_running());
 	assert_int_equal(fake_addr_add_while_refusing, 0);
 	assert_log(1, "+vip-acquired", "[released -> held]");
+}
+
+/* With Sentinel's down-after at 5 s, a crash is promoted 5 s later: the
+ * clients' SYNs are kept through that, 10 s more at most. */
+static void
+test_refuse_lasts_past_down_after(void **state)
+{
+	(void)state;
+	fx_start(&ARP);
+	for (size_t i = 0; i < 3; i++)
+		fx_params(i, 5000);
+	fx_claim();
+	fx_node_refuses();
+	assert_true(fake_refuse_running());
+	fake_advance(14999);
+	assert_true(fake_refuse_running());
+	fake_advance(1);
+	assert_false(fake_refuse_running());
+}
+
+static void
+test_refuse_reset_only(void **state)
+{
+	(void)state;
+	fx_start(&(struct fx_opts){ .extra = "refuse-after-release = reset" });
+	fx_claim();
+	fx_node_refuses();
+	assert_true(fake_refuse_running());
+	assert_false(fake_refuse_keeps);
 }
 
 static void
@@ -707,6 +742,8 @@ main(void)
 		T(test_release_at_once_and_refuse_stale_clients),
 		T(test_refuse_ends_a_second_after_the_majority_moves),
 		T(test_reclaim_stops_refusing_first),
+		T(test_refuse_reset_only),
+		T(test_refuse_lasts_past_down_after),
 		T(test_no_refuse_without_arp),
 		T(test_no_refuse_when_configured_off),
 		T(test_shutdown_releases_and_stops_refusing),

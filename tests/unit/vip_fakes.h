@@ -117,6 +117,8 @@ int fake_announce_ifindex(void);	/* of the last start */
 extern int fake_refuse_start_error;	/* refuse_start fails: errno */
 extern unsigned int fake_refuse_starts, fake_refuse_stops;
 bool fake_refuse_running(void);
+bool fake_refuse_forwarding(void);	/* refuse_may_forward(true) last */
+extern bool fake_refuse_keeps;		/* the last start's `keep` */
 int fake_refuse_ifindex(void);		/* of the last start */
 size_t fake_refuse_addrs(void);		/* how many it was given */
 

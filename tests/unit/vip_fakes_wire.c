@@ -180,18 +180,22 @@ fake_announce_ifindex(void)
 struct refuse {
 	int ifindex;
 	size_t n;
+	bool forward;
 };
 
 static struct refuse *refusing;
 int fake_refuse_start_error;
+bool fake_refuse_keeps;
 unsigned int fake_refuse_starts, fake_refuse_stops;
 static int refuse_ifindex;
 static size_t refuse_n;
 
 struct refuse *
-refuse_start(struct loop *l, int ifindex, const struct netaddr *a, size_t n)
+refuse_start(struct loop *l, int ifindex, const struct netaddr *a, size_t n,
+    bool keep)
 {
 	(void)a;
+	fake_refuse_keeps = keep;
 	if (l != fake_loop())
 		fake_die("refuse_start: not the loop vipd was given");
 	if (fake_refuse_start_error) {
@@ -220,11 +224,41 @@ refuse_stop(struct refuse *r)
 	fake_refuse_stops++;
 }
 
+void
+refuse_may_forward(struct refuse *r, bool ok)
+{
+	if (!r)
+		return;
+	if (r != refusing)
+		fake_die("refuse_may_forward: not the one running");
+	r->forward = ok;
+}
+
+void
+refuse_drain(struct refuse *r)
+{
+	if (r && r != refusing)
+		fake_die("refuse_drain: not the one running");
+}
+
 uint64_t
 refuse_count(const struct refuse *r)
 {
 	(void)r;
 	return 0;
+}
+
+uint64_t
+refuse_forwarded(const struct refuse *r)
+{
+	(void)r;
+	return 0;
+}
+
+bool
+fake_refuse_forwarding(void)
+{
+	return refusing && refusing->forward;
 }
 
 bool
