@@ -54,6 +54,10 @@ uint16_t frame_csum_fold(uint32_t sum);
  * or 16 bytes; the message's own checksum field must be zero. */
 uint16_t frame_csum_l4(int family, const void *src, const void *dst,
     uint8_t proto, const uint8_t *msg, size_t n);
+/* The sum of that pseudo-header alone, for a message of n bytes, to go on
+ * with frame_csum_add() (not folded). */
+uint32_t frame_csum_pseudo(int family, const void *src, const void *dst,
+    uint8_t proto, size_t n);
 
 /* One TCP segment, as built by frame_build_tcp() or read by a parser. */
 struct frame_tcp {

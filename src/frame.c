@@ -78,9 +78,9 @@ frame_csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-uint16_t
-frame_csum_l4(int family, const void *src, const void *dst, uint8_t proto,
-    const uint8_t *msg, size_t n)
+uint32_t
+frame_csum_pseudo(int family, const void *src, const void *dst,
+    uint8_t proto, size_t n)
 {
 	size_t alen = family == AF_INET ? 4 : 16;
 	uint8_t tail[8] = { 0 };
@@ -93,9 +93,15 @@ frame_csum_l4(int family, const void *src, const void *dst, uint8_t proto,
 	tail[7] = proto;
 	sum = frame_csum_add(0, src, alen);
 	sum = frame_csum_add(sum, dst, alen);
-	sum = frame_csum_add(sum, tail, sizeof(tail));
-	sum = frame_csum_add(sum, msg, n);
-	return frame_csum_fold(sum);
+	return frame_csum_add(sum, tail, sizeof(tail));
+}
+
+uint16_t
+frame_csum_l4(int family, const void *src, const void *dst, uint8_t proto,
+    const uint8_t *msg, size_t n)
+{
+	return frame_csum_fold(frame_csum_add(frame_csum_pseudo(family, src,
+	    dst, proto, n), msg, n));
 }
 
 static uint8_t *

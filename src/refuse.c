@@ -269,20 +269,12 @@ static int
 fix_checksum(int family, const uint8_t *src, const uint8_t *dst,
     uint8_t *seg, size_t len)
 {
-	size_t alen = family == AF_INET ? 4 : 16;
-	uint8_t tail[8] = { 0 };
 	uint16_t stored = frame_get16(seg + 16), partial;
-	uint32_t sum;
 
 	if (frame_csum_l4(family, src, dst, IPPROTO_TCP, seg, len) == 0)
 		return 0;
-	tail[2] = (uint8_t)(len >> 8);
-	tail[3] = (uint8_t)len;
-	tail[7] = IPPROTO_TCP;
-	sum = frame_csum_add(0, src, alen);
-	sum = frame_csum_add(sum, dst, alen);
-	sum = frame_csum_add(sum, tail, sizeof(tail));
-	partial = (uint16_t)~frame_csum_fold(sum);
+	partial = (uint16_t)~frame_csum_fold(frame_csum_pseudo(family, src,
+	    dst, IPPROTO_TCP, len));
 	if (stored != partial)
 		return -EBADMSG;
 	seg[16] = seg[17] = 0;

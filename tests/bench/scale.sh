@@ -82,6 +82,9 @@
 #                                       master, mymaster's too (vipd derives
 #                                       its intervals from it: 1000 gives a
 #                                       200 ms command-timeout)
+#   BENCH_SCALE_VIP_EXTRA=LINE          one more line in every vip section
+#                                       (e.g. "role-check-interval = 1000":
+#                                       what a longer poll saves)
 #   BENCH_SCALE_DEBUG=1                 run vipd with -d (the idle figures
 #                                       then include debug logging)
 #   BENCH_REPORT=FILE                   also write the figures as TSV
@@ -101,6 +104,8 @@ NFAIL=${BENCH_SCALE_FAILOVERS:-5}
 PROFILE=${BENCH_SCALE_PROFILE:-perf}
 REPLICAS=${BENCH_SCALE_REPLICAS:-1}
 DOWN_AFTER=${BENCH_SCALE_DOWN_AFTER:-1000}
+# shellcheck disable=SC2034  # read by scale_vipd_conf
+SCALE_VIP_EXTRA=${BENCH_SCALE_VIP_EXTRA:-}
 DBG=
 [ "${BENCH_SCALE_DEBUG:-0}" = 1 ] && DBG=-d
 BG_PORT0=7000
@@ -479,6 +484,7 @@ LOAD1=$(loadavg)
 	echo "vipd scale benchmark: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs, $(redis-server --version | awk '{ print $1, $2, $3 }')"
 	echo "  vipd $CLUSTER_VIPD; load average at start $LOAD0, at end $LOAD1; run time $(($(date +%s) - T0)) s"
 	echo "  idle: ${IDLE} s per count, Sentinel default periods; failovers: info-period 4000; down-after-milliseconds $DOWN_AFTER"
+	[ -n "$SCALE_VIP_EXTRA" ] && echo "  every vip section also has: $SCALE_VIP_EXTRA"
 	if [ "$REPLICAS" = 1 ]; then
 		echo "  n1 holds the background VIPs, n2 has their replicas (and the same VIPs)"
 	else

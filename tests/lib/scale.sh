@@ -112,7 +112,8 @@ scale_monitor() {
 }
 
 # scale_vipd_conf NODE COUNT: control socket and VIPs 0..COUNT-1 for NODE's
-# vipd, each watching NODE's own redis on its port and the three Sentinels.
+# vipd, each watching NODE's own redis on its port and the three Sentinels,
+# plus the lines in SCALE_VIP_EXTRA (e.g. "role-check-interval = 1000").
 scale_vipd_conf() {
 	local node=$1 count=$2 i s sentinels="" pfx
 	for s in $CLUSTER_SENTINEL_NODES; do
@@ -128,6 +129,7 @@ scale_vipd_conf() {
 			    interface = "eth0"
 			    redis = "${CLUSTER_IP[$node]}:${SCALE_PORT[$i]}"
 			    sentinels = { $sentinels }
+			    ${SCALE_VIP_EXTRA:-}
 			}
 		EOF
 	done
