@@ -15,10 +15,13 @@
  * loop_io_add(); call loop_io_del() before close()ing its fd. A struct
  * loop_timer must go through loop_timer_init() before first use.
  *
- * One iteration: wait, dispatch the fd events of the batch, then fire the
- * timers that were due when the batch ended. A timer (re-)armed from a
- * callback fires at the earliest in the next iteration, so a zero delay
- * cannot starve the fds.
+ * One iteration: wait, dispatch the fd events of the batch, fire the
+ * timers that were due when the batch ended, then run the deferred calls
+ * queued meanwhile. A timer (re-)armed from a callback fires at the
+ * earliest in the next iteration, so a zero delay cannot starve the fds.
+ * A deferred call runs at the end of the iteration that queued it: work
+ * that many callbacks of one iteration ask for (writing what they queued
+ * on a connection) is done once, without another epoll_wait.
  *
  * Functions return 0 or -errno.
  */
@@ -55,6 +58,13 @@ struct loop_timer {
 	struct loop_timer **pprev;
 };
 
+struct loop_defer {
+	loop_timer_cb cb;
+	void *arg;
+	bool queued;
+	struct loop_defer *next;	/* the loop's */
+};
+
 /* Milliseconds from CLOCK_MONOTONIC. */
 uint64_t loop_now(void);
 
@@ -77,6 +87,13 @@ void loop_timer_arm(struct loop *l, struct loop_timer *t, uint64_t delay);
 void loop_timer_arm_at(struct loop *l, struct loop_timer *t, uint64_t when);
 /* Cancelling an unarmed timer is a no-op. */
 void loop_timer_cancel(struct loop *l, struct loop_timer *t);
+
+/* Queue `d` to run at the end of this iteration (of the next one when
+ * called outside loop_run); queuing one already queued is a no-op. A call
+ * queued by a deferred call runs in the same pass. */
+void loop_defer_init(struct loop_defer *d, loop_timer_cb cb, void *arg);
+void loop_defer(struct loop *l, struct loop_defer *d);
+void loop_defer_cancel(struct loop *l, struct loop_defer *d);	/* no-op if not queued */
 
 /* Run until loop_stop(); returns 0 (after the iteration in which loop_stop
  * was called has finished its callbacks), -EBUSY if already running, or

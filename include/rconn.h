@@ -109,6 +109,7 @@ struct rconn {
 	char last_error[160];		/* why it last went down, "" if never */
 	struct loop_timer watchdog;
 	struct loop_timer reconnect;
+	struct loop_defer flusher;	/* writes what this turn queued */
 };
 
 void rconn_init(struct rconn *c, struct loop *l, const struct hostport *target,

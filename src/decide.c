@@ -205,8 +205,27 @@ count_views(const struct decide_input *in, struct decision *out)
 	return first_other;
 }
 
+/* A failover this reachable sentinel leads, younger than
+ * DECIDE_FAILOVER_MAX (older ones are forgotten: they ended or failed). */
+static bool
+leads_failover(const struct decide_input *in, const struct sentinel_view *sv)
+{
+	return sv->reachable && sv->failover &&
+	    in->now < sv->failover_since + DECIDE_FAILOVER_MAX;
+}
+
+/* ... away from this node, its replacement selected (rule 4). */
+static bool
+failover_away(const struct decide_input *in, const struct sentinel_view *sv)
+{
+	return sv->promoting && decide_is_self(&in->self, &sv->failover_from) &&
+	    !decide_is_self(&in->self, &sv->promoting_to);
+}
+
 /* decision.moving_away: another node named, or a failover away from this
- * node with its replacement selected, by a reachable Sentinel. */
+ * node with its replacement selected, by any reachable Sentinel (rule 4
+ * asks only the newest leader: this is not a verdict, it is whether a
+ * stale client may be handed on). */
 static bool
 moving_away(const struct decide_input *in, const struct decision *out)
 {
@@ -215,10 +234,7 @@ moving_away(const struct decide_input *in, const struct decision *out)
 	for (size_t i = 0; i < in->cfg->n_sentinels; i++) {
 		const struct sentinel_view *sv = &in->sentinels[i];
 
-		if (sv->reachable && sv->failover && sv->promoting &&
-		    in->now < sv->failover_since + DECIDE_FAILOVER_MAX &&
-		    decide_is_self(&in->self, &sv->failover_from) &&
-		    !decide_is_self(&in->self, &sv->promoting_to))
+		if (leads_failover(in, sv) && failover_away(in, sv))
 			return true;
 	}
 	return false;
@@ -328,8 +344,7 @@ leading_failover(const struct decide_input *in, struct decision *out)
 	for (size_t i = 0; i < in->cfg->n_sentinels; i++) {
 		const struct sentinel_view *sv = &in->sentinels[i];
 
-		if (!sv->reachable || !sv->failover ||
-		    in->now >= sv->failover_since + DECIDE_FAILOVER_MAX)
+		if (!leads_failover(in, sv))
 			continue;
 		recheck(out, sv->failover_since + DECIDE_FAILOVER_MAX);
 		if (best < 0 ||
@@ -439,8 +454,7 @@ decide_failover(const struct decide_input *in, struct decision *out)
 	l = &in->sentinels[i];
 	hostport_fmt(&cfg->sentinels[i], sa, sizeof(sa));
 	if (decide_is_self(&in->self, &l->failover_from)) {
-		if (!l->promoting || decide_is_self(&in->self,
-		    &l->promoting_to))
+		if (!failover_away(in, l))
 			return false;
 		verdict(out, VERDICT_RELEASE, "sentinel %s leads a failover "
 		    "away from this node (epoch %llu, promoting %s)", sa,

@@ -25,6 +25,8 @@ struct loop {
 	 * iteration and not yet fired, in firing order; cancel/re-arm unlink
 	 * them through pprev. */
 	struct loop_timer *expired;
+	/* Deferred calls, in queuing order (tail: where the next goes). */
+	struct loop_defer *deferred, **deferred_tail;
 	/* The batch being dispatched. epoll_event.data.ptr is the loop_io
 	 * itself, which a callback may free: loop_io_del() clears the
 	 * not-yet-dispatched entries that point at it (at most LOOP_BATCH, so
@@ -258,12 +260,15 @@ loop_stop(struct loop *l)
 	l->stop = true;
 }
 
-/* epoll_wait timeout: until the nearest deadline, -1 without timers. */
+/* epoll_wait timeout: until the nearest deadline, -1 without timers, 0
+ * with deferred calls waiting (queued before loop_run). */
 static int
 next_timeout(const struct loop *l)
 {
 	uint64_t now;
 
+	if (l->deferred)
+		return 0;
 	if (!l->timers)
 		return -1;
 	now = loop_now();
@@ -292,6 +297,56 @@ dispatch_batch(struct loop *l)
 	}
 	l->nbatch = 0;
 	l->cur = 0;
+}
+
+void
+loop_defer_init(struct loop_defer *d, loop_timer_cb cb, void *arg)
+{
+	memset(d, 0, sizeof(*d));
+	d->cb = cb;
+	d->arg = arg;
+}
+
+void
+loop_defer(struct loop *l, struct loop_defer *d)
+{
+	if (d->queued)
+		return;
+	d->queued = true;
+	d->next = NULL;
+	if (!l->deferred)
+		l->deferred_tail = &l->deferred;
+	*l->deferred_tail = d;
+	l->deferred_tail = &d->next;
+}
+
+void
+loop_defer_cancel(struct loop *l, struct loop_defer *d)
+{
+	struct loop_defer **pp;
+
+	if (!d->queued)
+		return;
+	for (pp = &l->deferred; *pp != d; pp = &(*pp)->next)
+		;
+	*pp = d->next;
+	if (l->deferred_tail == &d->next)
+		l->deferred_tail = pp;
+	d->queued = false;
+}
+
+static void
+run_deferred(struct loop *l)
+{
+	struct loop_defer *d;
+
+	while ((d = l->deferred) != NULL) {
+		l->deferred = d->next;
+		if (!l->deferred)
+			l->deferred_tail = &l->deferred;
+		d->queued = false;
+		d->cb(d->arg);
+	}
 }
 
 static void
@@ -339,6 +394,7 @@ loop_run(struct loop *l)
 		l->nbatch = n;
 		dispatch_batch(l);
 		run_timers(l);
+		run_deferred(l);
 	}
 	l->running = false;
 	return 0;

@@ -95,6 +95,7 @@ static void
 close_socket(struct rconn *c)
 {
 	loop_io_del(c->loop, &c->io);
+	loop_defer_cancel(c->loop, &c->flusher);
 	if (c->ctx) {
 		redisFree(c->ctx);	/* closes the fd */
 		c->ctx = NULL;
@@ -253,6 +254,15 @@ stamp_sent(struct rconn *c)
 	rearm_watchdog(c);
 }
 
+static void
+deferred_flush(void *arg)
+{
+	struct rconn *c = arg;
+
+	if (c->ctx)
+		flush(c);
+}
+
 /* Write what can be written now; false when the connection went away. */
 static bool
 flush(struct rconn *c)
@@ -310,10 +320,11 @@ queued(struct rconn *c, rconn_reply_cb cb, uintptr_t tag)
 		rconn_drop(c, "out of memory");
 		return r;
 	}
-	/* Written when the socket says it can take it, i.e. in the next
-	 * loop turn: commands queued in one turn (a poll of many masters)
-	 * leave in one write. */
-	update_events(c);
+	/* Written at the end of this loop turn: commands queued in one turn
+	 * (a poll of many masters) leave in one write, and without asking
+	 * epoll whether the socket can take them (it nearly always can; if
+	 * not, flush() waits for EPOLLOUT). */
+	loop_defer(c->loop, &c->flusher);
 	return 0;
 }
 
@@ -368,7 +379,7 @@ rconn_subscribe(struct rconn *c, int argc, const char *const *channels)
 	if (redisAppendCommandArgv(c->ctx, argc + 1, argv, NULL) != REDIS_OK)
 		return -ENOMEM;
 	c->subscribed = true;
-	update_events(c);
+	loop_defer(c->loop, &c->flusher);
 	return 0;
 }
 
@@ -763,6 +774,7 @@ rconn_init(struct rconn *c, struct loop *l, const struct hostport *target,
 	c->arg = arg;
 	loop_timer_init(&c->watchdog, rconn_watchdog, c);
 	loop_timer_init(&c->reconnect, rconn_connect, c);
+	loop_defer_init(&c->flusher, deferred_flush, c);
 }
 
 void

@@ -724,9 +724,8 @@ out:
 void
 refuse_may_forward(struct refuse *r, bool ok)
 {
-	if (!r || r->forward_ok == ok)
-		return;
-	r->forward_ok = ok;
+	if (r)
+		r->forward_ok = ok;
 }
 
 void

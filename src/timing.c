@@ -43,14 +43,18 @@ timing_compute(const struct vip_config *cfg,
 		d = TIMING_ASSUMED_D;
 	budget = d * TIMING_BUDGET_PCT / 100;
 
-	/* Polls and timeouts at a fifth of D, within the ranges that served
-	 * before auto existed (200 / 1000 / 500 ms at D >= 5 s). */
+	/* Polls and timeouts at a fifth of D: 1000 / 1000 / 500 ms at
+	 * D >= 5 s. The role check's cap is the poll's: it bounds how long a
+	 * hung master keeps the VIP, which the budget covers at any D, and
+	 * at 200 ms it cost a node that holds 1,000 masters a tenth of a core
+	 * (a demotion Sentinel makes does not wait for it: its events and the
+	 * connections it kills ask at once). */
 	t = out->command_timeout = pick(cfg->command_timeout,
 	    clamp(d / 5, 100, 500), out->reporting, &out->source[2]);
 	p = out->sentinel_poll_interval = pick(cfg->sentinel_poll_interval,
 	    clamp(d / 5, 100, 1000), out->reporting, &out->source[1]);
 	r = out->role_check_interval = pick(cfg->role_check_interval,
-	    clamp(d / 5, 50, 200), out->reporting, &out->source[0]);
+	    clamp(d / 5, 50, 1000), out->reporting, &out->source[0]);
 	/* The hold-down and redis-down-after take what the budget leaves,
 	 * capped at their former defaults: longer rides out more Sentinel
 	 * restarts, but an isolated master accepts writes for longer. */

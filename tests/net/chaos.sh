@@ -130,6 +130,16 @@ acked_by_since() {
 	cluster_writer_acks_by_node | awk -v k="$2" -v ip="${CLUSTER_IP[$1]}" '$2 >= k && $3 == ip { f = 1 } END { exit !f }'
 }
 # the old master back as a replica of the new one
+# sentinels_settled_on NODE: every Sentinel names NODE as master, its flags
+# exactly "master" (not down, no failover in progress).
+sentinels_settled_on() {
+	local n
+	for n in $CLUSTER_SENTINEL_NODES; do
+		[ "$(cluster_master_of "$n")" = "${CLUSTER_IP[$1]}" ] || return 1
+		[ "$(cluster_sentinel_field "$n" flags)" = master ] || return 1
+	done
+}
+
 restore_dead() {
 	local d=$1
 	cluster_start_redis "$d" || return 1
@@ -690,7 +700,12 @@ sc11() {
 	chaos_fault
 	cluster_kill_redis "$M"
 	check "[11] the VIP moves to $R only" wait_for 30 cluster_holders_are "$R"
-	sleep 1
+	# Under this load the Sentinels sometimes mark the new master down
+	# a second or two after the switch; with $M back already they fail
+	# over to it, empty (a CI run saw that, vipd following each time).
+	# Without a replica that attempt aborts; $M comes back after it.
+	sleep 4
+	check "[11] every Sentinel names $R, no failover running" wait_for 40 sentinels_settled_on "$R"
 	restore_dead "$M" || not_ok "[11] $M back as a replica"
 	sleep 1
 	chaos_end

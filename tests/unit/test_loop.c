@@ -573,6 +573,104 @@ test_eintr(void **state)
 	loop_free(l);
 }
 
+/* ---- deferred calls ---------------------------------------------------- */
+
+struct dfr {
+	struct loop_defer d;
+	struct rec *rec;
+	int id;
+	struct dfr *queue;	/* queue this one when running */
+	struct dfr *cancel;	/* cancel this one when running */
+	bool stop;
+};
+
+static void
+dfr_cb(void *arg)
+{
+	struct dfr *d = arg;
+
+	d->rec->order[d->rec->n++] = d->id;
+	if (d->queue)
+		loop_defer(d->rec->l, &d->queue->d);
+	if (d->cancel)
+		loop_defer_cancel(d->rec->l, &d->cancel->d);
+	if (d->stop)
+		loop_stop(d->rec->l);
+}
+
+/* Timers queue deferred calls: they run after every timer of the turn,
+ * once each however often queued, in queuing order; one queued by a
+ * deferred call runs in the same pass, a cancelled one not at all. */
+static struct dfr *queue_on_fire[4];
+
+static void
+tmr_queue_cb(void *arg)
+{
+	struct tmr *t = arg;
+
+	tmr_cb(arg);
+	for (int i = 0; i < 4 && queue_on_fire[i]; i++)
+		loop_defer(t->rec->l, &queue_on_fire[i]->d);
+}
+
+static void
+test_defer_order(void **state)
+{
+	struct loop_timer wd;
+	struct rec rec = { .l = new_loop(&wd) };
+	struct tmr t[2] = { { .id = 1 }, { .id = 2 } };
+	struct dfr d[4] = {
+		{ .id = 10 }, { .id = 11 }, { .id = 12 }, { .id = 13 },
+	};
+	uint64_t when = loop_now() + 10;
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		d[i].rec = &rec;
+		loop_defer_init(&d[i].d, dfr_cb, &d[i]);
+	}
+	d[0].queue = &d[2];	/* 10 queues 12: same pass, after 11 */
+	d[1].cancel = &d[3];	/* 11 cancels 13, queued by timer 1 */
+	d[2].stop = true;
+	queue_on_fire[0] = &d[0];
+	queue_on_fire[1] = &d[1];
+	queue_on_fire[2] = &d[3];
+	queue_on_fire[3] = NULL;
+	for (int i = 0; i < 2; i++) {
+		t[i].rec = &rec;
+		loop_timer_init(&t[i].t, tmr_queue_cb, &t[i]);
+		loop_timer_arm_at(rec.l, &t[i].t, when);
+	}
+	run_loop(rec.l, &wd);
+	assert_int_equal(rec.n, 5);
+	assert_int_equal(rec.order[0], 1);
+	assert_int_equal(rec.order[1], 2);
+	assert_int_equal(rec.order[2], 10);
+	assert_int_equal(rec.order[3], 11);
+	assert_int_equal(rec.order[4], 12);
+	for (int i = 0; i < 4; i++)
+		assert_false(d[i].d.queued);
+	loop_free(rec.l);
+}
+
+/* A call queued before loop_run runs in the first turn: the loop does not
+ * sleep until its next timer (here the 5 s watchdog) first. */
+static void
+test_defer_before_run(void **state)
+{
+	struct loop_timer wd;
+	struct rec rec = { .l = new_loop(&wd) };
+	struct dfr d = { .id = 1, .stop = true, .rec = &rec };
+
+	(void)state;
+	loop_defer_init(&d.d, dfr_cb, &d);
+	loop_defer(rec.l, &d.d);
+	loop_defer(rec.l, &d.d);
+	run_loop(rec.l, &wd);
+	assert_int_equal(rec.n, 1);
+	loop_free(rec.l);
+}
+
 int
 main(void)
 {
@@ -588,6 +686,8 @@ main(void)
 		cmocka_unit_test(test_io_errors),
 		cmocka_unit_test(test_stop_and_rerun),
 		cmocka_unit_test(test_eintr),
+		cmocka_unit_test(test_defer_order),
+		cmocka_unit_test(test_defer_before_run),
 	};
 
 	return cmocka_run_group_tests_name("loop", tests, NULL, NULL);

@@ -100,6 +100,31 @@ state(const struct user *x)
 
 /* ---- polling ----------------------------------------------------------- */
 
+/* ms from now to the next multiple of `iv` on the clock: when a node
+ * polled every `iv` asks next. */
+static uint64_t
+to_tick(unsigned int iv)
+{
+	uint64_t now = loop_now();
+
+	return (now / iv + 1) * iv - now;
+}
+
+/* Nothing is asked until `ms` from now, then ROLE, which gets `reply`. */
+static void
+asks_in(uint64_t ms, const char *reply)
+{
+	if (ms > 1) {
+		fake_advance(ms - 1);
+		assert_string_equal(fake_rconn_take(conn()), "");
+		ms = 1;
+	}
+	fake_advance(ms);
+	assert_string_equal(fake_rconn_take(conn()), "ROLE");
+	if (reply)
+		fake_rconn_reply(conn(), reply);
+}
+
 static void
 test_role_on_connect_then_every_interval(void **unused)
 {
@@ -114,29 +139,48 @@ test_role_on_connect_then_every_interval(void **unused)
 	assert_int_equal(state(&a)->role, NODE_ROLE_MASTER);
 	assert_true(state(&a)->reachable);
 
-	/* the shortest interval anyone asks for */
-	fake_advance(299);
-	assert_string_equal(fake_rconn_take(conn()), "");
-	fake_advance(1);
-	assert_string_equal(fake_rconn_take(conn()), "ROLE");
+	/* the shortest interval anyone asks for, at its next multiple on the
+	 * clock (so that nodes with one interval poll in the same turn):
+	 * never more than an interval after the answer */
+	assert_true(to_tick(300) <= 300);
+	asks_in(to_tick(300), ROLE_MASTER);
+	asks_in(300, NULL);
+	fake_advance(10);		/* answered late: the grid stays */
 	fake_rconn_reply(conn(), ROLE_MASTER);
 
 	/* the user who asked for 300 ms leaves: the round already planned
 	 * happens, the next ones at the 1000 ms the other asks for */
 	node_detach(&b.u);
-	fake_advance(300);
-	assert_string_equal(fake_rconn_take(conn()), "ROLE");
-	fake_rconn_reply(conn(), ROLE_MASTER);
-	fake_advance(999);
-	assert_string_equal(fake_rconn_take(conn()), "");
-	fake_advance(1);
-	assert_string_equal(fake_rconn_take(conn()), "ROLE");
-	fake_rconn_reply(conn(), ROLE_MASTER);
+	asks_in(290, ROLE_MASTER);
+	asks_in(to_tick(1000), ROLE_MASTER);
+	asks_in(1000, ROLE_MASTER);
 
 	/* a newcomer in a hurry does not wait for the slow round */
 	attach(&b, 100);
 	fake_advance(100);
 	assert_string_equal(fake_rconn_take(conn()), "ROLE");
+}
+
+/* Nodes polled at one interval ask in the same turn, whenever each
+ * answered: their answers then wake vipd together. */
+static void
+test_nodes_with_one_interval_poll_together(void **unused)
+{
+	struct user a = { 0 }, b = { 0 };
+	struct rconn *c2;
+
+	(void)unused;
+	attach(&a, 1000);
+	assert_string_equal(fake_rconn_connect(conn()), "ROLE");
+	fake_rconn_reply(conn(), ROLE_MASTER);
+	fake_advance(to_tick(1000) / 2);
+	attach_as(&b, "192.0.2.12:6379", NULL, 1000);
+	c2 = fake_rconn("redis 192.0.2.12:6379");
+	assert_string_equal(fake_rconn_connect(c2), "ROLE");
+	fake_rconn_reply(c2, ROLE_MASTER);
+	fake_advance(to_tick(1000));
+	assert_string_equal(fake_rconn_take(conn()), "ROLE");
+	assert_string_equal(fake_rconn_take(c2), "ROLE");
 }
 
 static void
@@ -530,6 +574,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_role_on_connect_then_every_interval),
+		T(test_nodes_with_one_interval_poll_together),
 		T(test_no_new_role_while_one_is_unanswered),
 		T(test_info_replication_only_while_someone_wants_it),
 		T(test_run_id_only_when_wanted),

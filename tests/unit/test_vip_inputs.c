@@ -89,14 +89,14 @@ test_timing_follows_the_sentinels(void **state)
 	changes = fake_node_user_changes(fx_local());
 
 	fx_params(0, 5000);
-	assert_log(1, "timing: role-check-interval 200, sentinel-poll-interval "
+	assert_log(1, "timing: role-check-interval 1000, sentinel-poll-interval "
 	    "1000, command-timeout 500, redis-down-after 500, "
 	    "no-quorum-hold-down 2000 ms (down-after-milliseconds 5000 from 1 "
 	    "sentinel)", NULL);
-	assert_node_user(FX_US, 200, 500);
+	assert_node_user(FX_US, 1000, 500);
 	assert_true(fake_node_user_changes(fx_local()) > changes);
 	assert_sentinel_users(1000, 500);
-	assert_node_user(FX_OTHER, 200, 500);
+	assert_node_user(FX_OTHER, 1000, 500);
 	assert_true(fake_node_user_changes(fake_node(FX_OTHER)) > 0);
 
 	fx_params(1, 5000);
