@@ -91,9 +91,8 @@ node_error(struct node *n, struct node_error *e, const char *what,
 
 /* The next poll at the next multiple of the interval on the monotonic
  * clock, never later than an interval from now: every node polled at the
- * same interval then sends in the same loop turn and its answers come back
- * together, so that 1,000 of them wake vipd a few times per interval
- * rather than 1,000 times. */
+ * same interval then asks in the same loop turn, and the answers come
+ * back together instead of each waking vipd at its own moment. */
 static void
 node_schedule(struct node *n)
 {

@@ -182,9 +182,10 @@ answered_meanwhile(struct rconn *c)
 		if (poll(&p, 1, 0) <= 0)
 			p.revents = 0;
 	}
-	/* Still in our buffer (a turn handles at most one batch of ready
-	 * sockets, and the write waits for it): what the peer has not been
-	 * sent cannot be late. It goes now, its deadline from now. */
+	/* Still in our buffer (the write waits for the end of the turn, or
+	 * for EPOLLOUT, and a turn handles at most one batch of ready
+	 * sockets): what the peer has not been sent cannot be late. It goes
+	 * now, its deadline from now. */
 	if (c->ctx && c->ctx->obuf && sdslen(c->ctx->obuf) > 0 &&
 	    (p.revents & POLLOUT)) {
 		if (!flush(c) || c->epoch != epoch)
