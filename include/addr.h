@@ -35,8 +35,9 @@ int addr_del(struct addr_ctx *a, int ifindex, const struct prefix *vip);
 int addr_present(struct addr_ctx *a, int ifindex, const struct prefix *vip);
 
 /* Every address on every interface of this host (for "is this node the one
- * Sentinel names"). Fills up to `max` entries (further addresses are not
- * reported), returns the number filled or -errno. */
+ * Sentinel names"). Fills up to `max` entries and returns how many there
+ * are in all, which can be more than `max` (ask again with room for that
+ * many), or -errno. */
 int addr_list_local(struct addr_ctx *a, struct netaddr *out, size_t max);
 
 /* A libnl error code (either sign) as -errno: -NLE_PERM -> -EPERM,

@@ -4,9 +4,10 @@
  * checksums, a TCP segment builder, classic BPF filters and the AF_PACKET
  * socket they run on.
  *
- * Everything but frame_socket(), frame_send(), frame_recv() and
- * frame_get_mac() is pure. Multi-byte fields are big-endian on the wire;
- * addresses (struct in_addr / in6_addr) are already in network order.
+ * Everything but frame_socket(), frame_close(), frame_closer_start(),
+ * frame_send(), frame_recv() and frame_get_mac() is pure. Multi-byte
+ * fields are big-endian on the wire; addresses (struct in_addr /
+ * in6_addr) are already in network order.
  * Return: 0, a length or a count on success, -errno on failure.
  */
 #ifndef VIPD_FRAME_H
@@ -129,6 +130,16 @@ int frame_bpf_accept_addrs(struct frame_bpf *b, uint32_t off,
  * Returns the fd or -errno. Needs CAP_NET_RAW. */
 int frame_socket(int ifindex, uint16_t proto, const struct sock_filter *prog,
     unsigned int len);
+/* Close a socket from frame_socket() (or -1: nothing). Closing an
+ * AF_PACKET socket waits for an RCU grace period in the kernel (10-25 ms;
+ * docs/design.md, "Library pitfalls"): once frame_closer_start() has run,
+ * the close happens on a thread of its own and this returns at once, so
+ * a thousand VIPs that stop probing or refusing together do not hold the
+ * event loop for seconds. Remove the fd from the loop first. */
+void frame_close(int fd);
+/* Start that thread (idempotent); until then, and if it cannot start,
+ * frame_close() closes in the caller. 0 or -errno. */
+int frame_closer_start(void);
 /* Send a whole Ethernet frame (its own header) out of ifindex. */
 int frame_send(int fd, int ifindex, const uint8_t *frame, size_t n);
 /* One queued frame: its captured length (at most len) with its PACKET_*

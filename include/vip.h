@@ -35,7 +35,6 @@ struct addr_ctx;
 
 struct vip;
 
-#define VIP_MAX_LOCAL_ADDRS	256
 #define VIP_MAX_HOSTNAMES	2
 
 /* What all VIPs share; owned by the daemon. */
@@ -43,8 +42,10 @@ struct vip_env {
 	struct loop *loop;
 	struct addr_ctx *addr;
 	struct watch_env watch;		/* shared connections */
-	struct netaddr local_addrs[VIP_MAX_LOCAL_ADDRS];
-	size_t n_local_addrs;
+	/* Every address on the host, however many: one left out could be
+	 * the one a Sentinel names this node by (daemon.c keeps it). */
+	struct netaddr *local_addrs;
+	size_t n_local_addrs, cap_local_addrs;
 	/* This host's names (gethostname() and its first label): a Sentinel
 	 * that names this node by one of them names this node. */
 	char hostnames[VIP_MAX_HOSTNAMES][NETADDR_NAME_MAX];

@@ -1,5 +1,6 @@
 /* addr: add, remove and look up VIPs with libnl-route-3 (see addr.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,11 +280,15 @@ addr_list_local(struct addr_ctx *a, struct netaddr *out, size_t max)
 	ret = dump(a, &cache);
 	if (ret < 0)
 		return ret;
-	for (o = nl_cache_get_first(cache); o && n < max;
-	    o = nl_cache_get_next(o)) {
-		if (local_of((struct rtnl_addr *)o, &out[n]))
-			n++;
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct netaddr la;
+
+		if (!local_of((struct rtnl_addr *)o, &la))
+			continue;
+		if (n < max)
+			out[n] = la;
+		n++;
 	}
 	nl_cache_free(cache);
-	return (int)n;
+	return n > INT_MAX ? -EOVERFLOW : (int)n;
 }

@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "frame.h"
 #include "log.h"
 #include "loop.h"
 #include "nlwatch.h"
@@ -65,17 +67,56 @@ check_caps(void)
 	return 0;
 }
 
+/* systemd starts a service with a soft RLIMIT_NOFILE of 1024 and a hard
+ * one of 524288, and expects a program that needs more to raise the soft
+ * limit itself (systemd.exec(5), LimitNOFILE=). vipd keeps a connection
+ * per data node it watches, and a socket or two per VIP while it probes
+ * or refuses: past 1024 at 1,000 VIPs. It uses epoll and poll, never
+ * select(), so any limit is safe for it. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("cannot raise the open-file limit to the hard limit "
+		    "%llu: %s", (unsigned long long)rl.rlim_max,
+		    strerror(errno));
+}
+
+/* The list grows with the host: the kernel lists a node's own address
+ * after the addresses of lower-numbered interfaces (anycast addresses on
+ * lo) and, for IPv6, after every address added since (a thousand IPv6
+ * VIPs), so a list cut at a fixed size could leave it out, and vipd
+ * would no longer know the master the Sentinels name as itself. */
 static void
 refresh_local_addrs(struct daemon *d)
 {
-	int n = addr_list_local(d->env.addr, d->env.local_addrs,
-	    VIP_MAX_LOCAL_ADDRS);
+	struct vip_env *e = &d->env;
+	int n;
 
+	while ((n = addr_list_local(e->addr, e->local_addrs,
+	    e->cap_local_addrs)) > 0 && (size_t)n > e->cap_local_addrs) {
+		size_t cap = (size_t)n + 64;	/* room for a few more */
+		struct netaddr *p = realloc(e->local_addrs, cap * sizeof(*p));
+
+		if (!p) {
+			log_warn("cannot list the host's %d addresses (only "
+			    "%zu): %s", n, e->cap_local_addrs, strerror(errno));
+			e->n_local_addrs = e->cap_local_addrs;
+			return;
+		}
+		e->local_addrs = p;
+		e->cap_local_addrs = cap;
+	}
 	if (n < 0) {
 		log_warn("cannot list the host's addresses: %s", strerror(-n));
 		return;
 	}
-	d->env.n_local_addrs = (size_t)n;
+	e->n_local_addrs = (size_t)n;
 }
 
 static void
@@ -492,6 +533,7 @@ daemon_free(struct daemon *d)
 	for (size_t i = 0; i < d->n_vips; i++)
 		vip_free(d->vips[i]);
 	free(d->vips);
+	free(d->env.local_addrs);
 	/* The hooks of the last transitions, and of VIPs a reload removed. */
 	notify_drain();
 	watch_close(&d->env.watch);
@@ -516,6 +558,7 @@ daemon_run(struct vipd_config *cfg, const char *path)
 
 	if (check_caps() < 0)
 		goto out;
+	raise_nofile();
 	d.env.loop = loop_new();
 	d.env.addr = addr_open();
 	if (!d.env.loop || !d.env.addr) {
@@ -529,6 +572,9 @@ daemon_run(struct vipd_config *cfg, const char *path)
 		goto out;
 	}
 	load_hostnames(&d.env);
+	if ((rc = frame_closer_start()) < 0)
+		log_warn("cannot start the socket closer (AF_PACKET sockets "
+		    "close on the event loop): %s", strerror(-rc));
 	if ((rc = setup_signals(&d)) < 0) {
 		log_err("cannot set up signal handling: %s", strerror(-rc));
 		goto out;

@@ -1,5 +1,8 @@
 /* frame: shared Ethernet frame code for garp, probe and refuse (frame.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/ethernet.h>
@@ -305,6 +308,67 @@ fail:
 	ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/* The write end of the closer thread's pipe, -1 while it has none. The
+ * thread reads descriptors (one int each: a write of that size to a pipe
+ * is atomic) and closes them; it lives as long as the process. A pipe
+ * that is full (16,384 closes behind) blocks the caller until it drains,
+ * the same wait as closing in place. */
+static int closer_fd = -1;
+
+static void *
+closer_main(void *arg)
+{
+	int in = (int)(intptr_t)arg, fd;
+	ssize_t n;
+
+	for (;;) {
+		n = read(in, &fd, sizeof(fd));
+		if (n == (ssize_t)sizeof(fd))
+			close(fd);
+		else if (n < 0 && errno == EINTR)
+			continue;
+		else
+			return NULL;
+	}
+}
+
+int
+frame_closer_start(void)
+{
+	pthread_t t;
+	sigset_t all, old;
+	int p[2], rc;
+
+	if (closer_fd >= 0)
+		return 0;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	/* Signals stay with the main thread's signalfd. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&t, NULL, closer_main, (void *)(intptr_t)p[0]);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		close(p[0]);
+		close(p[1]);
+		return -rc;
+	}
+	pthread_detach(t);
+	closer_fd = p[1];
+	return 0;
+}
+
+void
+frame_close(int fd)
+{
+	if (fd < 0)
+		return;
+	if (closer_fd >= 0 &&
+	    write(closer_fd, &fd, sizeof(fd)) == (ssize_t)sizeof(fd))
+		return;
+	close(fd);
 }
 
 int

@@ -264,8 +264,7 @@ teardown(struct probe *p)
 	loop_timer_cancel(p->l, &p->tick);
 	for (i = 0; i < NFAM; i++) {
 		loop_io_del(p->l, &p->io[i]);
-		if (p->fd[i] >= 0)
-			close(p->fd[i]);
+		frame_close(p->fd[i]);
 		p->fd[i] = -1;
 	}
 }
@@ -275,6 +274,8 @@ teardown(struct probe *p)
  * for an RCU grace period in the kernel (packet_release() calls
  * synchronize_net()), measured at 9-24 ms per socket on a busy 2-core
  * machine, and the caller should not wait that long to act on an answer.
+ * (In vipd frame_close() hands the close to a thread; the order still
+ * matters where nobody started one.)
  */
 static void
 finish(struct probe *p, const struct probe_result *r)

@@ -754,10 +754,8 @@ refuse_stop(struct refuse *r)
 	loop_timer_cancel(r->l, &r->resume);
 	for (fam = 0; fam < NFAM; fam++) {
 		loop_io_del(r->l, &r->ann_io[fam]);
-		if (r->fd[fam] >= 0)
-			close(r->fd[fam]);
-		if (r->ann_fd[fam] >= 0)
-			close(r->ann_fd[fam]);
+		frame_close(r->fd[fam]);
+		frame_close(r->ann_fd[fam]);
 	}
 	free(r->held);
 	free(r->addrs);

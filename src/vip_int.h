@@ -62,6 +62,7 @@ struct vip {
 	struct announce announce;
 	struct wirecheck wire;
 	struct refuse *refuse;
+	bool stopping;			/* vip_shutdown(): no more refusing */
 	uint64_t refuse_until;
 	struct loop_timer refuse_end;
 

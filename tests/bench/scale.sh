@@ -58,6 +58,31 @@
 #             (all on n1, none on n2) and their state changes counted in
 #             both logs; after each run the killed node is restarted as
 #             a replica and the cluster settled (tests/bench/lib.sh).
+#   isolate   with BENCH_SCALE_ISOLATE_S > 0 (default 25): n1 cut off
+#             from n2 and n3 (blackhole routes both ways) for that long,
+#             then healed. n1's vipd, left with its own Sentinel (a
+#             minority), releases every VIP (no-quorum-policy release),
+#             refuses stale clients for each (until REFUSE_MAX + down-after,
+#             15 s at 5000), and claims the background VIPs again once the
+#             Sentinels answer (mymaster's master moved to n2 meanwhile).
+#             Reported: ms from the cut to no VIP on n1, from the heal to
+#             every background VIP on n1 again, and the longest `vipctl
+#             dump` on n1 took, asked every 100 ms throughout (how long
+#             vipd's loop was busy at a stretch; vipctl gives up at 5 s,
+#             counted as failures): a thousand VIPs that change state
+#             together must not hold the loop that releases them
+#   floor     after both vipds have stopped, tests/bench/pollfloor for
+#             BENCH_SCALE_IDLE s in n1: a client that does nothing but
+#             the round trips of n1's vipd's role checks (ROLE and INFO
+#             replication in one write, to every data-node address vipd
+#             had a connection to, at its role-check-interval, aligned
+#             the same way), its replies unparsed. Its CPU is what the
+#             kernel charges for those round trips (a write wakes the
+#             server and runs the server's TCP receive path in the
+#             writer's time), the part of vipd's idle figure that grows
+#             with the number of data nodes rather than with the VIPs;
+#             the rest is vipd's own work (Sentinel polls, parsing,
+#             decisions)
 # With perf installed, a 10 s `perf record` of n1's vipd (sampling, ~1 %
 # overhead) follows the idle window: where its time goes, by function
 # (BENCH_SCALE_PROFILE=none to skip; =strace for `strace -c`, whose
@@ -74,6 +99,11 @@
 #   BENCH_SCALE_IDLE=60                 seconds of each idle window
 #   BENCH_SCALE_FAILOVERS=5             failovers per count (0: none)
 #   BENCH_SCALE_PROFILE=perf            perf | strace | none, after the window
+#   BENCH_SCALE_FLOOR=1                 0: no floor window
+#   BENCH_SCALE_NOFILE=1024:<hard>      vipd's RLIMIT_NOFILE at start:
+#                                       systemd's soft default for a
+#                                       service, this shell's hard limit
+#   BENCH_SCALE_ISOLATE_S=25            seconds n1 is cut off (0: no cut)
 #   BENCH_SCALE_REPLICAS=1              0: no replicas for the background
 #                                       masters (half the processes, no
 #                                       peers for vipd to watch; n2's vipd
@@ -102,6 +132,8 @@ COUNTS=${BENCH_SCALE_COUNTS:-1 32 256 1000}
 IDLE=${BENCH_SCALE_IDLE:-60}
 NFAIL=${BENCH_SCALE_FAILOVERS:-5}
 PROFILE=${BENCH_SCALE_PROFILE:-perf}
+FLOOR=${BENCH_SCALE_FLOOR:-1}
+ISOLATE_S=${BENCH_SCALE_ISOLATE_S:-25}
 REPLICAS=${BENCH_SCALE_REPLICAS:-1}
 DOWN_AFTER=${BENCH_SCALE_DOWN_AFTER:-1000}
 # shellcheck disable=SC2034  # read by scale_vipd_conf
@@ -127,9 +159,11 @@ for n in $COUNTS; do
 done
 MAXN=$prev
 [ -x "$CLUSTER_VIPD" ] || die "$CLUSTER_VIPD is not built (top_builddir=$top_builddir)"
-if [ ! -x "$CLUSTER_WRITER" ] || [ ! -x "$CLUSTER_SAMPLER" ]; then
-	log "building tests/net/writer and tests/net/sampler in $top_builddir"
-	make -C "$top_builddir" tests/net/writer tests/net/sampler >&2 || die "cannot build the writer"
+POLLFLOOR=$top_builddir/tests/bench/pollfloor
+if [ ! -x "$CLUSTER_WRITER" ] || [ ! -x "$CLUSTER_SAMPLER" ] || [ ! -x "$POLLFLOOR" ]; then
+	log "building tests/net/writer, tests/net/sampler and tests/bench/pollfloor in $top_builddir"
+	make -C "$top_builddir" tests/net/writer tests/net/sampler tests/bench/pollfloor >&2 ||
+		die "cannot build the benchmark's helpers"
 fi
 lacking=$(cluster_missing_tools)
 command -v ss >/dev/null || lacking+=" ss"
@@ -139,6 +173,11 @@ command -v "$PROFILE" >/dev/null || PROFILE=none
 # watches, each redis-server and Sentinel asks for ~10,000.
 [ "$(ulimit -n)" -ge $((2 * MAXN + 100)) ] || ulimit -n $((2 * MAXN + 100)) 2>/dev/null ||
 	die "ulimit -n $(ulimit -n) is too low for $MAXN VIPs"
+# vipd itself starts with the soft limit systemd gives a service unless
+# its unit says otherwise, 1024, what it runs with in use (the hard limit
+# stays this shell's: raising it needs CAP_SYS_RESOURCE).
+# shellcheck disable=SC2034  # read by scale_start_vipd
+SCALE_NOFILE=${BENCH_SCALE_NOFILE:-1024:$(ulimit -Hn)}
 
 BENCH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vipd-bench-scale.XXXXXX") || die "mktemp"
 bench_dir_cleanup() {
@@ -305,6 +344,115 @@ conn_summary() {
 	echo "$(IFS=/; echo "${c[*]}") $d $(grep -c . <<<"$all")"
 }
 
+# floor_addrs PID: the data-node addresses (not Sentinels) vipd PID in n1
+# has connections to, one per line; floor_interval: n1's role-check
+# interval in force (mymaster's; every VIP has the same timing here).
+floor_addrs() { scale_conns n1 "$1" | grep -v ":$CLUSTER_SENTINEL_PORT\$"; }
+floor_interval() {
+	cluster_vipctl n1 show --json "$CLUSTER_MASTER_NAME" |
+		sed -n 's/.*"role_check_interval_ms": *\([0-9][0-9]*\).*/\1/p' | head -n 1
+}
+
+# floor_measure N IV ADDR...: tests/bench/pollfloor in n1 for the idle
+# window; sets FLOOR_CPU (% of one core, "-" when it failed).
+floor_measure() {
+	local n=$1 iv=$2 out pid t0 t1 w0 w1 end sent answered
+	shift 2
+	out=$BENCH_DIR/floor.$n.out
+	FLOOR_CPU=-
+	ns_bg n1 "$out" "$POLLFLOOR" -i "$iv" "$@"
+	pid=$NS_LAST_PID
+	sleep 2		# connected, and past its first round
+	if ! kill -0 "$pid" 2>/dev/null; then
+		log "$n VIPs: pollfloor failed: $(tail -n 1 "$out")"
+		wait "$pid" 2>/dev/null; ns_forget_pid "$pid"; return 1
+	fi
+	t0=$(scale_proc_ticks "$pid"); w0=$(cluster_now)
+	sleep "$IDLE"
+	t1=$(scale_proc_ticks "$pid"); w1=$(cluster_now)
+	ns_stop_pid "$pid"; ns_forget_pid "$pid"
+	end=$(grep '^end ' "$out")
+	sent=$(sed -n 's/.* sent=\([0-9]*\).*/\1/p' <<<"$end")
+	answered=$(sed -n 's/.* answered=\([0-9]*\).*/\1/p' <<<"$end")
+	# every poll answered but those of the last round, still on the wire
+	if [ -z "$sent" ] || [ $((sent - answered)) -gt $# ]; then
+		log "$n VIPs: pollfloor's polls were not answered: ${end:-$(tail -n 1 "$out")}"
+		return 1
+	fi
+	FLOOR_CPU=$(pct $((t1 - t0)) $((w1 - w0)))
+	tsv "$n" floor cpu_pct "$FLOOR_CPU"
+	tsv "$n" floor addresses "$#"
+	tsv "$n" floor interval_ms "$iv"
+	log "$n VIPs: floor (the role checks' round trips alone, $# addresses every $iv ms): $FLOOR_CPU %; $end"
+}
+
+# isolate_routes add|del: n1 and n2, n1 and n3 cannot reach each other.
+isolate_routes() {
+	local o
+	for o in n2 n3; do
+		ip -n "$(ns_name n1)" route "$1" blackhole "${CLUSTER_IP[$o]}/32" || return 1
+		ip -n "$(ns_name "$o")" route "$1" blackhole "${CLUSTER_IP[n1]}/32" || return 1
+	done
+}
+
+# ctl_sampler FILE: "<ms> <ms vipctl dump took> <its exit status>" every
+# ~100 ms until killed.
+ctl_sampler() {
+	local t0 t1 rc
+	while :; do
+		t0=$(cluster_now)
+		cluster_vipctl n1 dump >/dev/null 2>&1
+		rc=$?
+		t1=$(cluster_now)
+		echo "$t0 $((t1 - t0)) $rc"
+		sleep 0.1
+	done >"$1"
+}
+
+# n1_holds N COUNT: n1 has COUNT of VIPs 0..N-1 (all VIPs), or with
+# "bg", of the background VIPs 1..N-1.
+n1_holds() { [ "$(scale_held_count n1 "$([ "$1" = bg ] && echo 1 || echo 0)" $(($2 - 1)))" = "$3" ]; }
+
+# isolate_count N: the isolate window; sets ISO_REL, ISO_BACK, ISO_CTL.
+isolate_count() {
+	local n=$1 smp sp t_cut t_rel t_heal t_back left held
+	ISO_REL=- ISO_BACK=- ISO_CTL=-
+	smp=$BENCH_DIR/ctl.$n.log
+	ctl_sampler "$smp" &
+	sp=$!
+	NS_PIDS+=("$sp")
+	sleep 1
+	held=$(scale_held_count n1 0 $((n - 1)))
+	isolate_routes add || { log "$n VIPs: cannot add the blackhole routes"; isolate_routes del 2>/dev/null; }
+	t_cut=$(cluster_now)
+	log "$n VIPs: n1 (holding $held of them) cut off from n2 and n3 for $ISOLATE_S s"
+	# nothing to release when mymaster's master was n2 and n1 held no VIP
+	if [ "$held" -gt 0 ] && wait_for 30 n1_holds all "$n" 0; then
+		t_rel=$(cluster_now)
+		ISO_REL=$((t_rel - t_cut))
+	fi
+	left=$((ISOLATE_S - ($(cluster_now) - t_cut) / 1000))
+	[ "$left" -gt 0 ] && sleep "$left"
+	isolate_routes del || log "$n VIPs: cannot remove the blackhole routes"
+	t_heal=$(cluster_now)
+	if [ "$n" -gt 1 ]; then
+		if wait_for 120 n1_holds bg "$n" $((n - 1)); then
+			t_back=$(cluster_now)
+			ISO_BACK=$((t_back - t_heal))
+		fi
+	fi
+	sleep 2
+	ns_stop_pid "$sp"; ns_forget_pid "$sp"
+	ISO_CTL=$(awk -v a="$t_cut" '$1 >= a - 100 { if ($2 > m) m = $2; n++; if ($3 != 0) f++ }
+		END { printf "%d ms max, %d of %d failed", m, f, n }' "$smp")
+	tsv "$n" isolate released_ms "$ISO_REL"
+	tsv "$n" isolate back_ms "$ISO_BACK"
+	tsv "$n" isolate vipctl "$ISO_CTL"
+	log "$n VIPs: cut to no VIP on n1 $ISO_REL ms; heal to the background VIPs held again $ISO_BACK ms;" \
+		"vipctl dump on n1 through it: $ISO_CTL"
+	wait_for 60 settled_any || log "$n VIPs: mymaster has not settled after the cut"
+}
+
 pct() { awk -v t="$1" -v w="$2" -v h="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", 100 * t / h / (w / 1000) }'; }
 
 # measure_count N
@@ -370,6 +518,9 @@ measure_count() {
 	tsv "$N" idle load_end "$LOADE"
 	log "$N VIPs idle: vipd n1 ${CPU[n1]} % ${RSS[n1]} kB, n2 ${CPU[n2]} % ${RSS[n2]} kB;" \
 		"connections (sentinels, data, total) n1 ${CONN[n1]}, n2 ${CONN[n2]}; Sentinels ${SCPU[*]} %; load $LOADS -> $LOADE"
+	# for the floor window, once the vipds have stopped
+	mapfile -t FLOOR_ADDRS < <(floor_addrs "${CLUSTER_VIPD_PID[n1]}")
+	FLOOR_IV=$(floor_interval)
 	case $PROFILE in
 	perf)
 		perf record -q -F 499 -o "$BENCH_DIR/perf.$N.data" -p "${CLUSTER_VIPD_PID[n1]}" -- sleep 10 \
@@ -459,12 +610,15 @@ measure_count() {
 # --- the run ------------------------------------------------------------------------
 
 declare -A CPU=() RSS=() HWM=() FDS=() CONN=() FLAPS=()
-ROWS=()
+ROWS=() FLOORS=() ISOS=()
 for N in $COUNTS; do
 	bg_up $((BG_DONE + 1)) $((N - 1)) || die "background masters for $N VIPs"
 	wait_for 120 sentinels_know "$N" || log "the Sentinels do not all know $N masters with their replicas yet"
 	OUT_N=0 OUT_FAILED=0 BG_MOVED=- BG_BAD=- BG_SWITCHED=-
 	measure_count "$N"
+	ISO_REL=- ISO_BACK=- ISO_CTL=-
+	[ "$ISOLATE_S" -gt 0 ] && isolate_count "$N"
+	ISOS+=("$(printf '%5s | %8s | %8s | %s' "$N" "$ISO_REL" "$ISO_BACK" "$ISO_CTL")")
 	ROWS+=("$(printf '%5s | %5.1f / %5.1f | %5s / %5s | %6s / %-6s | %5s %5s | %11s / %-11s | %s | %6s / %6s | %5s (%s-%s, %s runs%s) | %s / %s / %s | %s -> %s' \
 		"$N" "$(awk -v k="${RSS[n1]}" 'BEGIN { print k / 1024 }')" "$(awk -v k="${RSS[n2]}" 'BEGIN { print k / 1024 }')" \
 		"${CPU[n1]}" "${CPU[n2]}" "${CONN[n1]%% *}" "${CONN[n2]%% *}" "${FDS[n1]}" "${FDS[n2]}" \
@@ -477,6 +631,12 @@ for N in $COUNTS; do
 	STOP_MS=$((($(date +%s%N) - t) / 1000000))
 	tsv "$N" vipd stop_both_ms "$STOP_MS"
 	log "$N VIPs: both vipds stopped (every VIP released) in $STOP_MS ms"
+	FLOOR_CPU=-
+	if [ "$FLOOR" = 1 ] && [ -n "$FLOOR_IV" ] && [ "${#FLOOR_ADDRS[@]}" -gt 0 ]; then
+		floor_measure "$N" "$FLOOR_IV" "${FLOOR_ADDRS[@]}"
+	fi
+	FLOORS+=("$(printf '%5s | %11s / %-6s | %5s addresses every %s ms' "$N" "${CPU[n1]}" "$FLOOR_CPU" \
+		"${#FLOOR_ADDRS[@]}" "${FLOOR_IV:--}")")
 done
 
 LOAD1=$(loadavg)
@@ -500,6 +660,21 @@ LOAD1=$(loadavg)
 	echo "  first write the new master acknowledged. bg: state changes of the other VIPs during the failovers"
 	echo "  (both logs), samples in which they were not all on n1, and failovers of their masters by Sentinel"
 	echo "  (+switch-master in n3's log), which move a VIP with reason."
+	if [ "$ISOLATE_S" -gt 0 ]; then
+		echo
+		echo "  n1 cut off from n2 and n3 for $ISOLATE_S s, then healed:"
+		echo "  VIPs | none on n1, ms after the cut | background VIPs on n1 again, ms after the heal | vipctl dump on n1 meanwhile"
+		printf '%s\n' "${ISOS[@]}"
+	fi
+	if [ "$FLOOR" = 1 ]; then
+		echo
+		echo "  VIPs | idle CPU % n1 / floor | what the floor did"
+		printf '%s\n' "${FLOORS[@]}"
+		echo
+		echo "  floor: tests/bench/pollfloor alone in n1 after the vipds stopped, over the same window: the round trips"
+		echo "  of n1's role checks (same bytes, addresses and interval), nothing else. vipd's figure minus the floor"
+		echo "  is its own work for the VIPs: Sentinel polls, parsing, timers, decisions."
+	fi
 } | tee "$BENCH_DIR/summary.txt"
 [ -n "${BENCH_REPORT:-}" ] && cp "$REPORT_TSV" "$BENCH_REPORT"
 exit 0

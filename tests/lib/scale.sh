@@ -53,7 +53,8 @@ scale_cleanup() {
 }
 NS_CLEANUP_HOOKS=(scale_cleanup "${NS_CLEANUP_HOOKS[@]}")
 
-# scale_redis NODE PORT DIR [MASTER_NODE]: a background redis-server on
+# scale_redis NODE PORT DIR [MASTER_NODE]: a background server
+# ($VIPD_REDIS_SERVER, TLS-only with CLUSTER_TLS=1 like the seed's) on
 # NODE's address, a replica of MASTER_NODE's server on the same port when
 # given. hz 1 (instead of 10): two thousand idle servers' own timers would
 # otherwise load the machine that measures vipd; it changes nothing that
@@ -64,7 +65,8 @@ scale_redis() {
 	[ -z "${SCALE_REDIS_STARTED[$node:$port]:-}" ] || return 0
 	mkdir -p "$dir" || return 1
 	[ -n "$of" ] && args=(--replicaof "${CLUSTER_IP[$of]}" "$port")
-	ip netns exec "$(ns_name "$node")" redis-server --port "$port" --bind "${CLUSTER_IP[$node]}" \
+	while read -r k v; do args+=("--$k" "$v"); done < <(cluster_listen_conf "$port")
+	ip netns exec "$(ns_name "$node")" "$VIPD_REDIS_SERVER" --bind "${CLUSTER_IP[$node]}" \
 		--save '' --appendonly no --daemonize no --dir "$dir" --hz 1 \
 		--protected-mode no --repl-diskless-sync-delay 0 "${args[@]}" >"$dir/redis.log" 2>&1 &
 	SCALE_PIDS+=("$!")
@@ -100,7 +102,8 @@ scale_monitor() {
 		for ((i = from; i <= to; i++)); do
 			echo "SENTINEL MONITOR ${SCALE_NAME[$i]} ${CLUSTER_IP[n1]} ${SCALE_PORT[$i]} 2"
 			echo "SENTINEL SET ${SCALE_NAME[$i]} down-after-milliseconds $down failover-timeout 10000"
-		done | ns_exec c timeout 900 redis-cli -h "${CLUSTER_IP[$s]}" -p "$CLUSTER_SENTINEL_PORT" \
+		done | ns_exec c timeout 900 "$VIPD_REDIS_CLI" "${CLUSTER_CLI_TLS[@]}" \
+			-h "${CLUSTER_IP[$s]}" -p "$CLUSTER_SENTINEL_PORT" \
 			>"$out.$s" 2>&1 &
 		pids+=("$!")
 	done
@@ -113,7 +116,8 @@ scale_monitor() {
 
 # scale_vipd_conf NODE COUNT: control socket and VIPs 0..COUNT-1 for NODE's
 # vipd, each watching NODE's own redis on its port and the three Sentinels,
-# plus the lines in SCALE_VIP_EXTRA (e.g. "role-check-interval = 1000").
+# plus the lines in SCALE_VIP_EXTRA (e.g. "role-check-interval = 1000")
+# and, with CLUSTER_TLS=1, the TLS keys.
 scale_vipd_conf() {
 	local node=$1 count=$2 i s sentinels="" pfx
 	for s in $CLUSTER_SENTINEL_NODES; do
@@ -130,20 +134,24 @@ scale_vipd_conf() {
 			    redis = "${CLUSTER_IP[$node]}:${SCALE_PORT[$i]}"
 			    sentinels = { $sentinels }
 			    ${SCALE_VIP_EXTRA:-}
+			$(cluster_vip_tls_conf)
 			}
 		EOF
 	done
 }
 
 # scale_start_vipd NODE CONF LOG [-d]: vipd on NODE (its PID, after the
-# exec, in CLUSTER_VIPD_PID[NODE]); waits for the control socket.
+# exec, in CLUSTER_VIPD_PID[NODE]); waits for the control socket. With
+# SCALE_NOFILE=SOFT:HARD it starts with that RLIMIT_NOFILE (prlimit), as
+# systemd would start it (1024:524288 unless the unit says otherwise).
 scale_start_vipd() {
-	local node=$1 conf=$2 log=$3 dbg=()
+	local node=$1 conf=$2 log=$3 dbg=() pre=()
 	[ -n "${4:-}" ] && dbg=("$4")
+	[ -n "${SCALE_NOFILE:-}" ] && pre=(prlimit "--nofile=$SCALE_NOFILE" --)
 	rm -f "$CLUSTER_DIR/$node/vipd.sock"
 	# shellcheck disable=SC2016  # expanded by that sh, not here
 	ns_bg "$node" /dev/null sh -c 'exec "$@" >>"$0" 2>&1' "$log" \
-		"$CLUSTER_VIPD" "${dbg[@]}" -c "$conf" || return 1
+		"${pre[@]}" "$CLUSTER_VIPD" "${dbg[@]}" -c "$conf" || return 1
 	# shellcheck disable=SC2034  # cluster.sh's array
 	CLUSTER_VIPD_PID["$node"]=$NS_LAST_PID
 	wait_for 30 test -S "$CLUSTER_DIR/$node/vipd.sock"
@@ -205,6 +213,9 @@ scale_decided_ms() {
 	line=$(grep -F 'every VIP has made its first decision' "$1" 2>/dev/null | tail -n 1)
 	[ -n "$line" ] && scale_log_ms "$line"
 }
+
+# scale_nofile PID: "SOFT HARD", PID's open-file limits (/proc/PID/limits).
+scale_nofile() { awk '/^Max open files/ { print $4, $5 }' "/proc/$1/limits"; }
 
 # scale_proc_ticks PID: utime+stime in clock ticks (/proc/PID/stat).
 scale_proc_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }

@@ -9,8 +9,8 @@
 #                  built with USE_SSL=1 (so with TLS); the unit tests' Redis
 #                  is Debian's
 #   Valkey 8.0.1   in that same build, test_tls and the integration tests
-#                  cluster.sh, chaos.sh, hostile.sh, tls.sh, chaos-tls.sh
-#                  and chaos-names.sh with valkey-server,
+#                  cluster.sh, chaos.sh, hostile.sh, tls.sh, chaos-tls.sh,
+#                  chaos-names.sh and scale-tls.sh with valkey-server,
 #                  valkey-sentinel and valkey-cli: the seed's own stack
 #   hiredis 1.4.1  test_tls (the non-blocking handshake and its messages)
 #                  against the newest 1.x, with Valkey's server
@@ -108,7 +108,7 @@ leg_hiredis_102() {
 leg_valkey() {
 	local dir=$build-hiredis-1.0.2 s=$SECONDS
 	local tests="tests/unit/test_tls tests/net/cluster.sh tests/net/chaos.sh tests/net/hostile.sh
-		tests/net/tls.sh tests/net/chaos-tls.sh tests/net/chaos-names.sh"
+		tests/net/tls.sh tests/net/chaos-tls.sh tests/net/chaos-names.sh tests/net/scale-tls.sh"
 	[ -x "$dir/src/vipd" ] || ( configure_against hiredis-1.0.2 "$dir" && make -j2 >/dev/null ) ||
 		{ leg_failed valkey "configure or build"; return; }
 	say "valkey: $("$valkey/valkey-server" --version | cut -d' ' -f1-3) with vipd on hiredis 1.0.2: $tests"

@@ -28,8 +28,10 @@
 # -failover-abort-no-good-slave and a 20 s wait (2 x failover-timeout).
 # (tests/bench/scale.sh runs one server per master and up to 1,000 of them.)
 #
-# Checks, as seen from outside vipd: every VIP decided (`vipctl dump` has 64
-# lines with a state), the background VIPs on n1 and none on n2; exactly 2
+# n1 also has 256 addresses on lo. Checks, as seen from outside vipd: vipd
+# raised the soft open-file limit it was started with (48) to the hard
+# one; every VIP decided (`vipctl dump` has 64 lines with a state), the
+# background VIPs on n1 and none on n2; exactly 2
 # established TCP connections from each vipd into each Sentinel (ss, by
 # vipd's pid), exactly one from n1's vipd to each of its eight local redis
 # addresses and none to anything else on n1; then kill -9 of mymaster's
@@ -105,13 +107,28 @@ all_named() {
 }
 check "the Sentinels name n1 for the background masters" wait_for 10 all_named
 
-# 2. vipd with 64 VIPs on each data node.
+# 2. vipd with 64 VIPs on each data node, started with a soft open-file
+# limit of 48, as systemd starts a service with 1024: 1,000 VIPs need more
+# than that (tests/bench/scale.sh runs them under 1024), so vipd raises
+# its soft limit to the hard one itself, whatever the count.
+SCALE_NOFILE=48:4096
+# n1 also carries 256 addresses on lo (198.51.100.0/24 as /32s, the way
+# anycast service addresses sit on a load-balanced node): the kernel lists
+# them before eth0's (as it lists IPv6 VIPs before the node's own IPv6
+# address), and vipd must still know 192.0.2.11 as its own when the
+# Sentinels name it. A vipd that kept only the first 256 held nothing.
+for i in $(seq 0 255); do echo "address add 198.51.100.$i/32 dev lo"; done |
+	ip -n "$(ns_name n1)" -batch - || bail "256 addresses on n1's lo"
 for n in n1 n2; do
 	scale_vipd_conf "$n" "$NVIPS" >"$CLUSTER_DIR/$n/vipd.conf"
 	scale_start_vipd "$n" "$CLUSTER_DIR/$n/vipd.conf" "$CLUSTER_DIR/$n/vipd.log" -d ||
 		bail "vipd with $NVIPS VIPs starts on $n"
 done
 ok "vipd with $NVIPS VIPs running on n1 and n2"
+for n in n1 n2; do
+	lim=$(scale_nofile "${CLUSTER_VIPD_PID[$n]}")
+	check "$n: vipd raised its open-file limit from 48 to the hard limit ($lim)" test "$lim" = "4096 4096"
+done
 for n in n1 n2; do
 	check "$n: vipctl dump shows $NVIPS VIPs, every one decided" wait_for 15 scale_all_decided "$n" "$NVIPS"
 done

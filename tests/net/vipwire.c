@@ -61,8 +61,6 @@
 #include "probe.h"
 #include "refuse.h"
 
-#define LIST_MAX	256
-
 static int
 usage(void)
 {
@@ -124,22 +122,37 @@ cmd_addr(const char *op, const char *ifname, const char *s)
 	return 0;
 }
 
+/* Every one, however many: ask for the count, then for the list (again
+ * if it grew meanwhile), as the daemon does. */
 static int
 cmd_list_local(void)
 {
-	struct netaddr out[LIST_MAX];
+	struct netaddr *out = NULL;
 	char buf[NETADDR_STRLEN];
 	struct addr_ctx *a;
+	size_t cap = 0;
 	int i, n;
 
 	if (!(a = addr_open()))
 		return fail("addr_open", -errno);
-	n = addr_list_local(a, out, LIST_MAX);
+	while ((n = addr_list_local(a, out, cap)) > 0 && (size_t)n > cap) {
+		struct netaddr *p = realloc(out, (size_t)n * sizeof(*p));
+
+		if (!p) {
+			n = -ENOMEM;
+			break;
+		}
+		out = p;
+		cap = (size_t)n;
+	}
 	addr_close(a);
-	if (n < 0)
+	if (n < 0) {
+		free(out);
 		return fail("list-local", n);
+	}
 	for (i = 0; i < n; i++)
 		printf("%s\n", netaddr_fmt(&out[i], buf, sizeof(buf)));
+	free(out);
 	return 0;
 }
 

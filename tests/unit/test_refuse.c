@@ -1,5 +1,6 @@
 /* refuse: the SYN parser and its socket filter on SYNs and on everything
- * that is not one, and the RST byte for byte. */
+ * that is not one, and the RST byte for byte; frame_close(), which its
+ * sockets stop on. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,9 +8,13 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 #include <netpacket/packet.h>
+#include <sys/socket.h>
 
 #include "bpf_run.h"
 #include "frame.h"
@@ -554,6 +559,45 @@ test_start_rejects(void **state)
 	loop_free(l);
 }
 
+/* The other end of a socketpair sees EOF once `fd` is closed, by
+ * whichever thread closes it. */
+static bool
+closed_by_now(int peer)
+{
+	struct pollfd pfd = { .fd = peer, .events = POLLIN };
+	char c;
+
+	return poll(&pfd, 1, 5000) == 1 && read(peer, &c, 1) == 0;
+}
+
+/* frame_close() before the closer runs closes in the caller; after
+ * frame_closer_start() the closer thread does (the refuse and probe
+ * sockets stop on it). */
+static void
+test_frame_close(void **state)
+{
+	int sp[2];
+
+	(void)state;
+	frame_close(-1);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	frame_close(sp[0]);
+	assert_int_equal(fcntl(sp[0], F_GETFD), -1);	/* gone already */
+	assert_int_equal(errno, EBADF);
+	assert_true(closed_by_now(sp[1]));
+	close(sp[1]);
+
+	assert_int_equal(frame_closer_start(), 0);
+	assert_int_equal(frame_closer_start(), 0);	/* one thread */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+		frame_close(sp[0]);
+		assert_true(closed_by_now(sp[1]));
+		close(sp[1]);
+	}
+	frame_close(-1);
+}
+
 int
 main(void)
 {
@@ -569,6 +613,7 @@ main(void)
 		cmocka_unit_test(test_forward_bytes),
 		cmocka_unit_test(test_filter_limits),
 		cmocka_unit_test(test_start_rejects),
+		cmocka_unit_test(test_frame_close),
 	};
 
 	return cmocka_run_group_tests_name("refuse", tests, setup, NULL);

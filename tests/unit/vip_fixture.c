@@ -10,6 +10,7 @@
 #include "vip_fixture.h"
 
 struct fx fx;
+static struct netaddr host_addrs[2];	/* the host's addresses */
 
 static const char *const sentinel_addrs[FX_N] = {
 	"192.0.2.21:26379", "192.0.2.22:26379", "192.0.2.23:26379",
@@ -55,10 +56,9 @@ fx_setup(const struct fx_opts *o)
 	fx.env.addr = fake_addr_ctx();
 	fx.env.watch.loop = fake_loop();
 	fx.env.watch.resolver = fake_resolver();
-	assert_int_equal(netaddr_parse("192.0.2.11",
-	    &fx.env.local_addrs[0]), 0);
-	assert_int_equal(netaddr_parse("2001:db8::11",
-	    &fx.env.local_addrs[1]), 0);
+	assert_int_equal(netaddr_parse("192.0.2.11", &host_addrs[0]), 0);
+	assert_int_equal(netaddr_parse("2001:db8::11", &host_addrs[1]), 0);
+	fx.env.local_addrs = host_addrs;
 	fx.env.n_local_addrs = 2;
 	snprintf(fx.env.hostnames[0], sizeof(fx.env.hostnames[0]), "n1.test");
 	snprintf(fx.env.hostnames[1], sizeof(fx.env.hostnames[1]), "n1");
