@@ -133,13 +133,17 @@ int frame_socket(int ifindex, uint16_t proto, const struct sock_filter *prog,
 /* Close a socket from frame_socket() (or -1: nothing). Closing an
  * AF_PACKET socket waits for an RCU grace period in the kernel (10-25 ms;
  * docs/design.md, "Library pitfalls"): once frame_closer_start() has run,
- * the close happens on a thread of its own and this returns at once, so
- * a thousand VIPs that stop probing or refusing together do not hold the
- * event loop for seconds. Remove the fd from the loop first. */
+ * threads of their own close it and this returns at once, so a thousand
+ * VIPs that stop probing or refusing together do not hold the event loop
+ * for seconds. Remove the fd from the loop first. */
 void frame_close(int fd);
-/* Start that thread (idempotent); until then, and if it cannot start,
+/* Start those threads (idempotent); until then, and if none can start,
  * frame_close() closes in the caller. 0 or -errno. */
 int frame_closer_start(void);
+/* Wait up to max_ms for every close handed over to be done; true if
+ * they are. Before exit: the kernel would close what is left one by
+ * one, a grace period each. */
+bool frame_closer_drain(unsigned int max_ms);
 /* Send a whole Ethernet frame (its own header) out of ifindex. */
 int frame_send(int fd, int ifindex, const uint8_t *frame, size_t n);
 /* One queued frame: its captured length (at most len) with its PACKET_*

@@ -620,6 +620,10 @@ daemon_run(struct vipd_config *cfg, const char *path)
 		log_err("event loop failed: %s", strerror(-rc));
 	for (size_t i = 0; i < d.n_vips; i++)
 		vip_shutdown(d.vips[i], "vipd is stopping");
+	/* The addresses are gone; sockets still being closed (a mass release
+	 * just before) would otherwise be closed by the exit one by one. */
+	if (!frame_closer_drain(5000))
+		log_warn("stopping with sockets still being closed");
 	log_notice("vipd stopped");
 out:
 	daemon_free(&d);

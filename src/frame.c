@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -310,12 +311,19 @@ fail:
 	return ret;
 }
 
-/* The write end of the closer thread's pipe, -1 while it has none. The
+/* Closing threads. Grace periods that several threads wait for at once
+ * overlap: 200 sockets took 2.4 s to close from one thread, 0.28 s from
+ * eight, 0.09 s from 32. */
+#define CLOSERS		16
+#define CLOSER_STACK	(64 * 1024)	/* they only call read and close */
+
+/* The write end of the closers' pipe, -1 while there are none. Each
  * thread reads descriptors (one int each: a write of that size to a pipe
- * is atomic) and closes them; it lives as long as the process. A pipe
- * that is full (16,384 closes behind) blocks the caller until it drains,
- * the same wait as closing in place. */
+ * is atomic, and so is a read of it) and closes them; they live as long
+ * as the process. A pipe that is full (16,384 closes behind) blocks the
+ * caller until it drains, the same wait as closing in place. */
 static int closer_fd = -1;
+static unsigned int closer_pending;	/* handed over, not closed yet */
 
 static void *
 closer_main(void *arg)
@@ -325,37 +333,45 @@ closer_main(void *arg)
 
 	for (;;) {
 		n = read(in, &fd, sizeof(fd));
-		if (n == (ssize_t)sizeof(fd))
+		if (n == (ssize_t)sizeof(fd)) {
 			close(fd);
-		else if (n < 0 && errno == EINTR)
+			__atomic_sub_fetch(&closer_pending, 1, __ATOMIC_RELEASE);
+		} else if (n < 0 && errno == EINTR) {
 			continue;
-		else
+		} else {
 			return NULL;
+		}
 	}
 }
 
 int
 frame_closer_start(void)
 {
+	pthread_attr_t attr;
 	pthread_t t;
 	sigset_t all, old;
-	int p[2], rc;
+	int p[2], rc = 0, started = 0;
 
 	if (closer_fd >= 0)
 		return 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, CLOSER_STACK);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	/* Signals stay with the main thread's signalfd. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&t, NULL, closer_main, (void *)(intptr_t)p[0]);
+	while (started < CLOSERS && (rc = pthread_create(&t, &attr,
+	    closer_main, (void *)(intptr_t)p[0])) == 0)
+		started++;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	pthread_attr_destroy(&attr);
+	if (!started) {		/* fewer than CLOSERS still do */
 		close(p[0]);
 		close(p[1]);
 		return -rc;
 	}
-	pthread_detach(t);
 	closer_fd = p[1];
 	return 0;
 }
@@ -365,10 +381,28 @@ frame_close(int fd)
 {
 	if (fd < 0)
 		return;
-	if (closer_fd >= 0 &&
-	    write(closer_fd, &fd, sizeof(fd)) == (ssize_t)sizeof(fd))
-		return;
+	if (closer_fd >= 0) {
+		__atomic_add_fetch(&closer_pending, 1, __ATOMIC_RELAXED);
+		if (write(closer_fd, &fd, sizeof(fd)) == (ssize_t)sizeof(fd))
+			return;
+		__atomic_sub_fetch(&closer_pending, 1, __ATOMIC_RELAXED);
+	}
 	close(fd);
+}
+
+bool
+frame_closer_drain(unsigned int max_ms)
+{
+	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+
+	for (unsigned int waited = 0;
+	    __atomic_load_n(&closer_pending, __ATOMIC_ACQUIRE) > 0;
+	    waited += 10) {
+		if (waited >= max_ms)
+			return false;
+		nanosleep(&tick, NULL);
+	}
+	return true;
 }
 
 int

@@ -58,15 +58,18 @@
 #             (all on n1, none on n2) and their state changes counted in
 #             both logs; after each run the killed node is restarted as
 #             a replica and the cluster settled (tests/bench/lib.sh).
-#   isolate   with BENCH_SCALE_ISOLATE_S > 0 (default 25): n1 cut off
-#             from n2 and n3 (blackhole routes both ways) for that long,
-#             then healed. n1's vipd, left with its own Sentinel (a
+#   isolate   with BENCH_SCALE_ISOLATE_S > 0 (default 25): n1 cannot
+#             reach the Sentinels on n2 and n3 for that long (a policy
+#             rule in n1 blackholes TCP to their Sentinel port), then it
+#             can again. The rest of n1 stays reachable, so no Sentinel
+#             fails anything over and the layout stays as the next count
+#             expects it. n1's vipd, left with its own Sentinel (a
 #             minority), releases every VIP (no-quorum-policy release),
 #             refuses stale clients for each (until REFUSE_MAX + down-after,
-#             15 s at 5000), and claims the background VIPs again once the
-#             Sentinels answer (mymaster's master moved to n2 meanwhile).
+#             15 s at 5000), and claims them again once the Sentinels
+#             answer.
 #             Reported: ms from the cut to no VIP on n1, from the heal to
-#             every background VIP on n1 again, and the longest `vipctl
+#             every VIP n1 held before on n1 again, and the longest `vipctl
 #             dump` on n1 took, asked every 100 ms throughout (how long
 #             vipd's loop was busy at a stretch; vipctl gives up at 5 s,
 #             counted as failures): a thousand VIPs that change state
@@ -386,13 +389,19 @@ floor_measure() {
 	log "$n VIPs: floor (the role checks' round trips alone, $# addresses every $iv ms): $FLOOR_CPU %; $end"
 }
 
-# isolate_routes add|del: n1 and n2, n1 and n3 cannot reach each other.
+# isolate_routes add|del: n1 cannot open or use TCP connections to the
+# Sentinel port on n2 and n3 (table 142 blackholes them); everything else,
+# the Sentinels' own links to n1's servers included, is untouched.
 isolate_routes() {
-	local o
+	local ns o
+	ns=$(ns_name n1)
+	[ "$1" = add ] && { ip -n "$ns" route add blackhole default table 142 || return 1; }
 	for o in n2 n3; do
-		ip -n "$(ns_name n1)" route "$1" blackhole "${CLUSTER_IP[$o]}/32" || return 1
-		ip -n "$(ns_name "$o")" route "$1" blackhole "${CLUSTER_IP[n1]}/32" || return 1
+		ip -n "$ns" rule "$1" to "${CLUSTER_IP[$o]}/32" ipproto tcp dport "$CLUSTER_SENTINEL_PORT" \
+			table 142 priority 142 || return 1
 	done
+	[ "$1" = del ] && { ip -n "$ns" route del blackhole default table 142 || return 1; }
+	return 0
 }
 
 # ctl_sampler FILE: "<ms> <ms vipctl dump took> <its exit status>" every
@@ -409,9 +418,8 @@ ctl_sampler() {
 	done >"$1"
 }
 
-# n1_holds N COUNT: n1 has COUNT of VIPs 0..N-1 (all VIPs), or with
-# "bg", of the background VIPs 1..N-1.
-n1_holds() { [ "$(scale_held_count n1 "$([ "$1" = bg ] && echo 1 || echo 0)" $(($2 - 1)))" = "$3" ]; }
+# n1_holds N COUNT: n1 has COUNT of VIPs 0..N-1.
+n1_holds() { [ "$(scale_held_count n1 0 $(($1 - 1)))" = "$2" ]; }
 
 # isolate_count N: the isolate window; sets ISO_REL, ISO_BACK, ISO_CTL.
 isolate_count() {
@@ -425,9 +433,9 @@ isolate_count() {
 	held=$(scale_held_count n1 0 $((n - 1)))
 	isolate_routes add || { log "$n VIPs: cannot add the blackhole routes"; isolate_routes del 2>/dev/null; }
 	t_cut=$(cluster_now)
-	log "$n VIPs: n1 (holding $held of them) cut off from n2 and n3 for $ISOLATE_S s"
+	log "$n VIPs: n1 (holding $held of them) cut off from the Sentinels on n2 and n3 for $ISOLATE_S s"
 	# nothing to release when mymaster's master was n2 and n1 held no VIP
-	if [ "$held" -gt 0 ] && wait_for 30 n1_holds all "$n" 0; then
+	if [ "$held" -gt 0 ] && wait_for 30 n1_holds "$n" 0; then
 		t_rel=$(cluster_now)
 		ISO_REL=$((t_rel - t_cut))
 	fi
@@ -435,11 +443,9 @@ isolate_count() {
 	[ "$left" -gt 0 ] && sleep "$left"
 	isolate_routes del || log "$n VIPs: cannot remove the blackhole routes"
 	t_heal=$(cluster_now)
-	if [ "$n" -gt 1 ]; then
-		if wait_for 120 n1_holds bg "$n" $((n - 1)); then
-			t_back=$(cluster_now)
-			ISO_BACK=$((t_back - t_heal))
-		fi
+	if [ "$held" -gt 0 ] && wait_for 120 n1_holds "$n" "$held"; then
+		t_back=$(cluster_now)
+		ISO_BACK=$((t_back - t_heal))
 	fi
 	sleep 2
 	ns_stop_pid "$sp"; ns_forget_pid "$sp"
@@ -448,7 +454,7 @@ isolate_count() {
 	tsv "$n" isolate released_ms "$ISO_REL"
 	tsv "$n" isolate back_ms "$ISO_BACK"
 	tsv "$n" isolate vipctl "$ISO_CTL"
-	log "$n VIPs: cut to no VIP on n1 $ISO_REL ms; heal to the background VIPs held again $ISO_BACK ms;" \
+	log "$n VIPs: cut to no VIP on n1 $ISO_REL ms; heal to the $held held again $ISO_BACK ms;" \
 		"vipctl dump on n1 through it: $ISO_CTL"
 	wait_for 60 settled_any || log "$n VIPs: mymaster has not settled after the cut"
 }
@@ -662,8 +668,8 @@ LOAD1=$(loadavg)
 	echo "  (+switch-master in n3's log), which move a VIP with reason."
 	if [ "$ISOLATE_S" -gt 0 ]; then
 		echo
-		echo "  n1 cut off from n2 and n3 for $ISOLATE_S s, then healed:"
-		echo "  VIPs | none on n1, ms after the cut | background VIPs on n1 again, ms after the heal | vipctl dump on n1 meanwhile"
+		echo "  n1 cut off from the Sentinels on n2 and n3 for $ISOLATE_S s, then healed:"
+		echo "  VIPs | none on n1, ms after the cut | those n1 held back on n1, ms after the heal | vipctl dump on n1 meanwhile"
 		printf '%s\n' "${ISOS[@]}"
 	fi
 	if [ "$FLOOR" = 1 ]; then

@@ -570,13 +570,13 @@ closed_by_now(int peer)
 	return poll(&pfd, 1, 5000) == 1 && read(peer, &c, 1) == 0;
 }
 
-/* frame_close() before the closer runs closes in the caller; after
- * frame_closer_start() the closer thread does (the refuse and probe
- * sockets stop on it). */
+/* frame_close() before the closers run closes in the caller; after
+ * frame_closer_start() the closer threads do (the refuse and probe
+ * sockets stop on them), and frame_closer_drain() waits for them. */
 static void
 test_frame_close(void **state)
 {
-	int sp[2];
+	int sp[2], peers[64];
 
 	(void)state;
 	frame_close(-1);
@@ -587,8 +587,9 @@ test_frame_close(void **state)
 	assert_true(closed_by_now(sp[1]));
 	close(sp[1]);
 
+	assert_true(frame_closer_drain(0));		/* nothing handed over */
 	assert_int_equal(frame_closer_start(), 0);
-	assert_int_equal(frame_closer_start(), 0);	/* one thread */
+	assert_int_equal(frame_closer_start(), 0);	/* once */
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
 		frame_close(sp[0]);
@@ -596,6 +597,21 @@ test_frame_close(void **state)
 		close(sp[1]);
 	}
 	frame_close(-1);
+	/* Many at once, then the wait before exit sees them all closed. */
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+		frame_close(sp[0]);
+		peers[i] = sp[1];
+	}
+	assert_true(frame_closer_drain(5000));
+	for (int i = 0; i < 64; i++) {
+		struct pollfd pfd = { .fd = peers[i], .events = POLLIN };
+		char c;
+
+		assert_int_equal(poll(&pfd, 1, 0), 1);	/* EOF already */
+		assert_int_equal(read(peers[i], &c, 1), 0);
+		close(peers[i]);
+	}
 }
 
 int
