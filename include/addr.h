@@ -35,10 +35,10 @@ int addr_del(struct addr_ctx *a, int ifindex, const struct prefix *vip);
 int addr_present(struct addr_ctx *a, int ifindex, const struct prefix *vip);
 
 /* Every address on every interface of this host (for "is this node the one
- * Sentinel names"). Fills up to `max` entries and returns how many there
- * are in all, which can be more than `max` (ask again with room for that
- * many), or -errno. */
-int addr_list_local(struct addr_ctx *a, struct netaddr *out, size_t max);
+ * Sentinel names"), however many, into *list, which grows (realloc) to
+ * hold them; *cap is its size (NULL and 0 to begin with). Returns how
+ * many, or -errno; on -ENOMEM *list holds the first *cap of them. */
+int addr_list_local(struct addr_ctx *a, struct netaddr **list, size_t *cap);
 
 /* A libnl error code (either sign) as -errno: -NLE_PERM -> -EPERM,
  * -NLE_EXIST -> -EEXIST, -NLE_NOADDR -> -EADDRNOTAVAIL, ...; codes that

@@ -269,8 +269,9 @@ addr_present(struct addr_ctx *a, int ifindex, const struct prefix *vip)
 	return ret;
 }
 
-int
-addr_list_local(struct addr_ctx *a, struct netaddr *out, size_t max)
+/* Up to max of them into out; returns how many there are in all. */
+static int
+list_local(struct addr_ctx *a, struct netaddr *out, size_t max)
 {
 	struct nl_cache *cache;
 	struct nl_object *o;
@@ -291,4 +292,23 @@ addr_list_local(struct addr_ctx *a, struct netaddr *out, size_t max)
 	}
 	nl_cache_free(cache);
 	return n > INT_MAX ? -EOVERFLOW : (int)n;
+}
+
+int
+addr_list_local(struct addr_ctx *a, struct netaddr **list, size_t *cap)
+{
+	int n;
+
+	/* Again if more appeared between the count and the list. */
+	while ((n = list_local(a, *list, *cap)) > 0 &&
+	    (size_t)n > *cap) {
+		size_t want = (size_t)n + 64;	/* room for a few more */
+		struct netaddr *p = realloc(*list, want * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		*list = p;
+		*cap = want;
+	}
+	return n;
 }

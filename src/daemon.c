@@ -96,21 +96,14 @@ static void
 refresh_local_addrs(struct daemon *d)
 {
 	struct vip_env *e = &d->env;
-	int n;
+	int n = addr_list_local(e->addr, &e->local_addrs,
+	    &e->cap_local_addrs);
 
-	while ((n = addr_list_local(e->addr, e->local_addrs,
-	    e->cap_local_addrs)) > 0 && (size_t)n > e->cap_local_addrs) {
-		size_t cap = (size_t)n + 64;	/* room for a few more */
-		struct netaddr *p = realloc(e->local_addrs, cap * sizeof(*p));
-
-		if (!p) {
-			log_warn("cannot list the host's %d addresses (only "
-			    "%zu): %s", n, e->cap_local_addrs, strerror(errno));
-			e->n_local_addrs = e->cap_local_addrs;
-			return;
-		}
-		e->local_addrs = p;
-		e->cap_local_addrs = cap;
+	if (n == -ENOMEM) {
+		log_warn("cannot list all the host's addresses (only %zu): %s",
+		    e->cap_local_addrs, strerror(-n));
+		e->n_local_addrs = e->cap_local_addrs;
+		return;
 	}
 	if (n < 0) {
 		log_warn("cannot list the host's addresses: %s", strerror(-n));

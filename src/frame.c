@@ -367,7 +367,7 @@ frame_closer_start(void)
 		started++;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
-	if (!started) {		/* fewer than CLOSERS still do */
+	if (!started) {	/* none: close in place (a few would do) */
 		close(p[0]);
 		close(p[1]);
 		return -rc;

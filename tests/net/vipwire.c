@@ -122,8 +122,7 @@ cmd_addr(const char *op, const char *ifname, const char *s)
 	return 0;
 }
 
-/* Every one, however many: ask for the count, then for the list (again
- * if it grew meanwhile), as the daemon does. */
+/* Every one, however many, as the daemon lists them. */
 static int
 cmd_list_local(void)
 {
@@ -135,16 +134,7 @@ cmd_list_local(void)
 
 	if (!(a = addr_open()))
 		return fail("addr_open", -errno);
-	while ((n = addr_list_local(a, out, cap)) > 0 && (size_t)n > cap) {
-		struct netaddr *p = realloc(out, (size_t)n * sizeof(*p));
-
-		if (!p) {
-			n = -ENOMEM;
-			break;
-		}
-		out = p;
-		cap = (size_t)n;
-	}
+	n = addr_list_local(a, &out, &cap);
 	addr_close(a);
 	if (n < 0) {
 		free(out);
